@@ -1,0 +1,1 @@
+"""The Accueil backend: an aiohttp service owning all state."""

@@ -1,0 +1,94 @@
+"""create_app(settings): the only place that assembles the backend."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS, Clock, utc_now
+from backend.core.api import Endpoints, json_response, openapi_document
+from backend.core.db import Database
+from backend.core.errors import problem_middleware
+from backend.core.events import EventHub
+from backend.kiosks import idempotency
+from backend.kiosks.routes import routes as kiosk_routes
+from backend.settings import Settings
+from backend.staff.routes import routes as staff_routes
+from backend.visits.routes import routes as visit_routes
+from backend.web import database, with_auth
+from shared.api import Health
+
+log = logging.getLogger(__name__)
+
+VERSION = "0.1.0"
+HOUSEKEEPING_SECONDS = 3600
+
+routes = Endpoints()
+
+
+@routes.route("GET", "/healthz", summary="The process answers", auth=None, response=Health)
+async def healthz(request: web.Request) -> web.Response:
+    return json_response(Health(status="ok"))
+
+
+@routes.route("GET", "/readyz", summary="The database answers", auth=None, response=Health, errors=(503,))
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await asyncio.wait_for(database(request).ping(), timeout=5)
+    except Exception as error:  # any failure to reach the database means "not ready"
+        log.warning("readiness check failed: %s", type(error).__name__)
+        raise web.HTTPServiceUnavailable(text="The database does not answer.") from None
+    return json_response(Health(status="ok"))
+
+
+@routes.route("GET", "/api/openapi.json", summary="This document", auth=None)
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(ENDPOINTS, title="Accueil API", version=VERSION))
+
+
+ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items]
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.is_sqlite and settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database(settings.sqlalchemy_url)
+    hub = EventHub(settings.ws_queue_size)
+    app[DATABASE] = database
+    app[HUB] = hub
+    log.info("database: %s", settings.database_label)
+    housekeeping = asyncio.create_task(_housekeeping(app))
+    try:
+        yield
+    finally:
+        housekeeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await housekeeping
+        await hub.close_all()
+        await database.dispose()
+
+
+async def _housekeeping(app: web.Application) -> None:
+    """Hourly: forget idempotent replies old enough that no kiosk will retry them."""
+    while True:
+        try:
+            async with app[DATABASE].write() as session:
+                await idempotency.forget_old(session, app[CLOCK]())
+        except Exception:
+            log.exception("housekeeping failed; will try again")
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
+    # Bodies are limited per endpoint in read_body; this is the hard cap for anything else.
+    app = web.Application(middlewares=[problem_middleware], client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    for endpoint in ENDPOINTS:
+        app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
+    app.cleanup_ctx.append(_resources)
+    return app

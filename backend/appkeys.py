@@ -1,0 +1,22 @@
+"""Typed keys of everything the application holds; the one place they are declared."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from aiohttp import web
+
+from backend.core.db import Database
+from backend.core.events import EventHub
+from backend.settings import Settings
+
+Clock = Callable[[], dt.datetime]
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+HUB = web.AppKey("hub", EventHub)
+CLOCK = web.AppKey("clock", Clock)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

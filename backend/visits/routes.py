@@ -1,0 +1,179 @@
+"""Visit endpoints: kiosks check visitors in and out; staff follow and move visits."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core.api import Endpoints, json_response
+from backend.core.errors import BadRequest, InvalidInput
+from backend.core.events import Audience
+from backend.core.identity import KioskIdentity, StaffIdentity
+from backend.kiosks import idempotency
+from backend.routing import service as routing
+from backend.visits import service as visits
+from backend.visits.models import Visit
+from backend.web import body, database, hub, now, path_id
+from shared.api import CheckInRequest, FieldProblem, TransitionRequest, VisitEvent, VisitList, VisitOut
+from shared.enums import VisitState
+
+routes = Endpoints()
+
+IDEMPOTENCY_HEADER = ("Idempotency-Key", True, "Unique per check-in (e.g. a UUID); a retry with the same key "
+                      "returns the first answer and stores nothing new.")
+MAX_LIST = 500
+
+
+async def _publish(request: web.Request, event_type: str, out: VisitOut, audience: Audience) -> None:
+    """Push a visit's news after its commit, then record which recipients' panels it reached."""
+    event = VisitEvent(type=event_type, visit=out).model_dump(mode="json")
+    reached = hub(request).publish(event, audience)
+    if reached:
+        async with database(request).write() as session:
+            await routing.mark_delivered(session, out.id, reached, now(request))
+
+
+# --- kiosk ---------------------------------------------------------------------------------------
+
+@routes.route("POST", "/api/kiosk/check-ins", summary="Check a visitor in", auth="kiosk", body=CheckInRequest,
+              response=VisitOut, status=201, errors=(409,), headers=(IDEMPOTENCY_HEADER,))
+async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    key = request.headers.get("Idempotency-Key", "")
+    if not key or len(key) > 255 or not key.isascii() or not key.isprintable():
+        raise BadRequest("Send an Idempotency-Key header of 1 to 255 printable ASCII characters.",
+                         [FieldProblem(field="Idempotency-Key", code="required",
+                                       detail="A unique key per check-in, such as a UUID.")])
+    data = await body(request, CheckInRequest)
+    fingerprint = hashlib.sha256(request["raw_body"]).hexdigest()
+    at = now(request)
+    for attempt in range(2):
+        try:
+            async with database(request).write() as session:
+                replay = await idempotency.find(session, kiosk.kiosk_id, key, fingerprint)
+                if replay is not None:
+                    return web.json_response(replay.body, status=replay.status,
+                                             headers={"Idempotent-Replayed": "true"})
+                visit = await visits.check_in(session, kiosk, data, at)
+                await routing.route_check_in(session, visit, at)
+                audience = await routing.visit_audience(session, visit)
+                out = visits.visit_out(visit)
+                idempotency.remember(session, kiosk.kiosk_id, key, fingerprint, 201,
+                                     out.model_dump(mode="json"), at)
+            break
+        except IntegrityError:
+            # Two requests with one key raced (PostgreSQL): the loser replays the winner's answer.
+            if attempt:
+                raise
+    await _publish(request, "visit.checked_in", out, Audience(staff_ids=audience.staff_ids, roles=audience.roles))
+    return json_response(out, status=201)
+
+
+@routes.route("GET", "/api/kiosk/visits/{id}", summary="A visit this kiosk made", auth="kiosk",
+              response=VisitOut, errors=(404,))
+async def kiosk_visit(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    async with database(request).read() as session:
+        visit = await visits.visit_for_kiosk(session, kiosk, path_id(request), own=True)
+    return json_response(visits.visit_out(visit))
+
+
+@routes.route("POST", "/api/kiosk/visits/{id}/check-out", summary="Check a visitor out at the kiosk",
+              auth="kiosk", response=VisitOut, errors=(404, 409))
+async def kiosk_check_out(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    async with database(request).write() as session:
+        visit = await visits.visit_for_kiosk(session, kiosk, path_id(request), own=False)
+        if visit.state == VisitState.CHECKED_OUT:
+            # Checking out twice (a retried request, a second tap) is not an error.
+            return json_response(visits.visit_out(visit))
+        out, audience = await _move(request, session, visit, VisitState.CHECKED_OUT, kiosk)
+    return await _moved(request, out, audience)
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+@routes.route("GET", "/api/visits", summary="Visits I may see, newest first", auth="staff", response=VisitList,
+              errors=(422,), query=(("state", "string", "Repeat for several states."),
+                                    ("department_id", "integer", "Only this department."),
+                                    ("day", "string", "YYYY-MM-DD, in the site's time zone."),
+                                    ("limit", "integer", f"At most {MAX_LIST}; default 100.")))
+async def list_visits(request: web.Request, who: StaffIdentity) -> web.Response:
+    query = request.query
+    problems: list[FieldProblem] = []
+    unknown = set(query) - {"state", "department_id", "day", "limit"}
+    problems += [FieldProblem(field=name, code="field_unknown", detail="No such filter.") for name in sorted(unknown)]
+    states = []
+    for raw in query.getall("state", []):
+        try:
+            states.append(VisitState(raw))
+        except ValueError:
+            problems.append(FieldProblem(field="state", code="state_unknown",
+                                         detail=f"Use one of: {', '.join(VisitState)}."))
+    department_id = _int_param(query.get("department_id"), "department_id", problems)
+    limit = _int_param(query.get("limit"), "limit", problems) or 100
+    if not 1 <= limit <= MAX_LIST:
+        problems.append(FieldProblem(field="limit", code="out_of_range", detail=f"Between 1 and {MAX_LIST}."))
+    day = None
+    if "day" in query:
+        try:
+            day = dt.date.fromisoformat(query["day"])
+        except ValueError:
+            problems.append(FieldProblem(field="day", code="date_invalid", detail="Expected YYYY-MM-DD."))
+    if problems:
+        raise InvalidInput("Some filters are not valid.", problems)
+    async with database(request).read() as session:
+        found = await visits.list_visits(session, who, states=states, department_id=department_id, day=day,
+                                         limit=limit)
+    return json_response(VisitList(items=[visits.visit_out(v) for v in found]))
+
+
+def _int_param(raw: str | None, name: str, problems: list[FieldProblem]) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        problems.append(FieldProblem(field=name, code="int_parsing", detail="Expected a whole number."))
+        return None
+    return int(raw)
+
+
+@routes.route("GET", "/api/visits/{id}", summary="One visit", auth="staff", response=VisitOut, errors=(404,))
+async def get_visit(request: web.Request, who: StaffIdentity) -> web.Response:
+    async with database(request).read() as session:
+        visit = await visits.visit_for_staff(session, who, path_id(request))
+    return json_response(visits.visit_out(visit))
+
+
+@routes.route("POST", "/api/visits/{id}/acknowledge", summary="Say someone is coming for the visitor",
+              auth="staff", response=VisitOut, errors=(404, 409))
+async def acknowledge(request: web.Request, who: StaffIdentity) -> web.Response:
+    async with database(request).write() as session:
+        visit = await visits.visit_for_staff(session, who, path_id(request))
+        out, audience = await _move(request, session, visit, VisitState.ACKNOWLEDGED, who)
+    return await _moved(request, out, audience)
+
+
+@routes.route("POST", "/api/visits/{id}/transitions", summary="Move a visit to another state", auth="staff",
+              body=TransitionRequest, response=VisitOut, errors=(404, 409))
+async def transition(request: web.Request, who: StaffIdentity) -> web.Response:
+    data = await body(request, TransitionRequest)
+    async with database(request).write() as session:
+        visit = await visits.visit_for_staff(session, who, path_id(request))
+        out, audience = await _move(request, session, visit, data.to, who)
+    return await _moved(request, out, audience)
+
+
+async def _move(request: web.Request, session: AsyncSession, visit: Visit, to: VisitState,
+                actor: StaffIdentity | KioskIdentity) -> tuple[VisitOut, Audience]:
+    """Apply a transition inside the caller's transaction; returns what to publish once it commits."""
+    at = now(request)
+    was_waiting = visit.state == VisitState.CHECKED_IN
+    visits.move(visit, to, at, actor, session)
+    if was_waiting:
+        await routing.acknowledge(session, visit.id, getattr(actor, "staff_id", None), at)
+    return visits.visit_out(visit), await routing.visit_audience(session, visit)
+
+
+async def _moved(request: web.Request, out: VisitOut, audience: Audience) -> web.Response:
+    await _publish(request, "visit.updated", out, audience)
+    return json_response(out)

@@ -1,0 +1,97 @@
+"""What handlers use from the running application: its database, hub, clock, and authenticated caller."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from typing import TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS
+from backend.core.api import Endpoint, read_body
+from backend.core.db import Database
+from backend.core.errors import Forbidden, NotFound, Unauthorized
+from backend.core.events import EventHub, LiveClient
+from backend.core.identity import KIOSK_TOKEN_PREFIX, STAFF_TOKEN_PREFIX, KioskIdentity, StaffIdentity, bearer_token
+from backend.kiosks import service as kiosks
+from backend.staff import service as staff
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def database(request: web.Request) -> Database:
+    return request.config_dict[DATABASE]
+
+
+def hub(request: web.Request) -> EventHub:
+    return request.config_dict[HUB]
+
+
+def now(request: web.Request) -> dt.datetime:
+    return request.config_dict[CLOCK]()
+
+
+async def body(request: web.Request, model: type[M]) -> M:
+    return await read_body(request, model, request.config_dict[SETTINGS].max_body_bytes)
+
+
+async def authenticate_staff(request: web.Request) -> StaffIdentity:
+    token = bearer_token(request)
+    async with database(request).read() as session:
+        who = await staff.identify(session, token, now(request))
+    if who is not None:
+        return who
+    if token.startswith(KIOSK_TOKEN_PREFIX):
+        raise Forbidden("This endpoint is for staff; a kiosk token cannot be used here.")
+    raise Unauthorized("The token is unknown, expired or revoked.")
+
+
+async def authenticate_kiosk(request: web.Request) -> KioskIdentity:
+    token = bearer_token(request)
+    db = database(request)
+    async with db.read() as session:
+        found = await kiosks.identify(session, token)
+    if found is None:
+        if token.startswith(STAFF_TOKEN_PREFIX):
+            raise Forbidden("This endpoint is for kiosks; a staff token cannot act as a kiosk.")
+        raise Unauthorized("The kiosk token is unknown or revoked.")
+    kiosk, last_seen = found
+    at = now(request)
+    if kiosks.needs_seen_update(last_seen, at):
+        async with db.write() as session:
+            await kiosks.mark_seen(session, kiosk.kiosk_id, at)
+    return kiosk
+
+
+def with_auth(endpoint: Endpoint) -> web.Handler:
+    """The aiohttp handler for an endpoint: authenticates the caller first, as the endpoint declares."""
+    if endpoint.auth is None:
+        return endpoint.handler
+    authenticate = authenticate_kiosk if endpoint.auth == "kiosk" else authenticate_staff
+
+    @functools.wraps(endpoint.handler)
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return await endpoint.handler(request, await authenticate(request))
+
+    return handler
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"There is nothing at this address ({name} must be a number).")
+    return int(raw)
+
+
+async def serve_live(request: web.Request, **who: object) -> web.WebSocketResponse:
+    """Open a live channel for a staff member or a kiosk and keep it until it closes."""
+    settings = request.config_dict[SETTINGS]
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_seconds)
+    await ws.prepare(request)
+    queue: asyncio.Queue[str] = asyncio.Queue(maxsize=settings.ws_queue_size)
+    # The first message tells the client it is registered and will miss nothing from now on.
+    queue.put_nowait('{"type":"ready"}')
+    await hub(request).serve(LiveClient(ws=ws, queue=queue, **who))
+    return ws

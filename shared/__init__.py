@@ -1,0 +1,1 @@
+"""Code both the kiosk and the backend import: API schemas, enums, field validation."""
