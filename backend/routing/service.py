@@ -23,6 +23,7 @@ async def route_check_in(session: AsyncSession, visit: Visit, now: dt.datetime) 
     for recipient_id in recipients:
         session.add(Notification(kind="visit.checked_in", visit_id=visit.id, recipient_id=recipient_id,
                                  channel="panel", created_at=now))
+    await session.flush()
     return recipients
 
 

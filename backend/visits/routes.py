@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.api import Endpoints, json_response
+from backend.core.api import RAW_BODY, Endpoints, json_response
 from backend.core.errors import BadRequest, InvalidInput
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
@@ -47,7 +47,7 @@ async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
                          [FieldProblem(field="Idempotency-Key", code="required",
                                        detail="A unique key per check-in, such as a UUID.")])
     data = await body(request, CheckInRequest)
-    fingerprint = hashlib.sha256(request["raw_body"]).hexdigest()
+    fingerprint = hashlib.sha256(request[RAW_BODY]).hexdigest()
     at = now(request)
     for attempt in range(2):
         try:

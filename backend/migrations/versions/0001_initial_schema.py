@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-30 00:01:48.582524
+Create Date: 2026-11-30 00:07:22.834187
 """
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_department_site_id_site'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_department')),
-    sa.UniqueConstraint('site_id', 'name_en', name=op.f('uq_department_site_id')),
-    sa.UniqueConstraint('site_id', 'name_fr', name=op.f('uq_department_site_id'))
+    sa.UniqueConstraint('site_id', 'name_en', name=op.f('uq_department_site_id_name_en')),
+    sa.UniqueConstraint('site_id', 'name_fr', name=op.f('uq_department_site_id_name_fr'))
     )
     with op.batch_alter_table('department', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_department_site_id'), ['site_id'], unique=False)
@@ -117,7 +117,7 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['site_id'], ['site.id'], name=op.f('fk_visitor_type_site_id_site'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor_type')),
-    sa.UniqueConstraint('site_id', 'key', name=op.f('uq_visitor_type_site_id'))
+    sa.UniqueConstraint('site_id', 'key', name=op.f('uq_visitor_type_site_id_key'))
     )
     with op.batch_alter_table('visitor_type', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visitor_type_site_id'), ['site_id'], unique=False)
@@ -142,7 +142,7 @@ def upgrade() -> None:
     sa.Column('created_at', backend.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['kiosk_id'], ['kiosk_device.id'], name=op.f('fk_idempotent_reply_kiosk_id_kiosk_device'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotent_reply')),
-    sa.UniqueConstraint('kiosk_id', 'key', name=op.f('uq_idempotent_reply_kiosk_id'))
+    sa.UniqueConstraint('kiosk_id', 'key', name=op.f('uq_idempotent_reply_kiosk_id_key'))
     )
     op.create_table('visit',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -188,7 +188,7 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['visitor_type_id'], ['visitor_type.id'], name=op.f('fk_visitor_field_visitor_type_id_visitor_type'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visitor_field')),
-    sa.UniqueConstraint('visitor_type_id', 'key', name=op.f('uq_visitor_field_visitor_type_id'))
+    sa.UniqueConstraint('visitor_type_id', 'key', name=op.f('uq_visitor_field_visitor_type_id_key'))
     )
     with op.batch_alter_table('visitor_field', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visitor_field_visitor_type_id'), ['visitor_type_id'], unique=False)

@@ -1,0 +1,191 @@
+"""The `accueil` command: serve, migrate, demo, and the administration an installer needs."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from aiohttp import web
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from backend import demo
+from backend.appkeys import utc_now
+from backend.core.db import Database
+from backend.core.errors import ApiError
+from backend.core.migrate import alembic_config, upgrade
+from backend.kiosks import service as kiosks
+from backend.settings import Settings
+from backend.staff import service as staff
+from shared.enums import Role
+
+log = logging.getLogger("accueil")
+
+
+def _database(settings: Settings) -> Database:
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Database(settings.sqlalchemy_url)
+
+
+async def _migrate(settings: Settings) -> None:
+    database = _database(settings)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+async def _pending_migrations(settings: Settings) -> bool:
+    database = _database(settings)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    try:
+        async with database.engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await database.dispose()
+    return current != head
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from backend.app import create_app
+
+    if asyncio.run(_pending_migrations(settings)):
+        sys.exit("error: the database is not up to date; run `accueil migrate` first.")
+    web.run_app(create_app(settings), host=host, port=port, print=None, access_log=None)
+
+
+async def _demo(settings: Settings) -> str:
+    await _migrate(settings)
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            seeded = await demo.seed(session, utc_now())
+        token = await demo.kiosk_token(database, settings.data_dir, utc_now())
+    finally:
+        await database.dispose()
+    log.info("demo clinic %s", "seeded" if seeded else "already present")
+    return token
+
+
+def _print_demo(settings: Settings, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    lines = [
+        "",
+        "Accueil demo: Clinique médicale du Parc",
+        f"  Backend       {base}   (health: {base}/readyz, API: {base}/api/openapi.json)",
+        f"  Staff sign-in POST {base}/api/auth/token with a login below; the staff web panel is not built yet.",
+        f"  Kiosk         the kiosk app is not built yet; its device token is in "
+        f"{settings.data_dir / demo.KIOSK_TOKEN_FILE}",
+        f"  Demo logins   password for each: {demo.DEMO_PASSWORD}",
+    ]
+    for login, name, roles, departments, _listed in demo.STAFF:
+        where = ", ".join(departments) or "all departments"
+        lines.append(f"    {login:<13} {name:<22} {', '.join(sorted(roles))} ({where})")
+    lines.append("  Stop with Ctrl+C.")
+    print("\n".join(lines), flush=True)
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            member = await staff.create_staff(
+                session, login=args.username, display_name=args.name or args.username, roles=set(args.role),
+                department_names=args.department or [], password=password, email=args.email,
+                listed_at_kiosk=args.listed, at=utc_now())
+        return member.id
+    finally:
+        await database.dispose()
+
+
+async def _create_token(settings: Settings, args: argparse.Namespace) -> str:
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            return await staff.create_token(session, args.username, label=args.label, at=utc_now())
+    finally:
+        await database.dispose()
+
+
+async def _create_kiosk(settings: Settings, args: argparse.Namespace) -> str:
+    database = _database(settings)
+    try:
+        async with database.write() as session:
+            _kiosk, token = await kiosks.create_kiosk(session, args.name, at=utc_now(), site_id=args.site)
+        return token
+    finally:
+        await database.dispose()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accueil", description="Accueil: lobby kiosk and staff backend.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the backend")
+    demo_cmd = commands.add_parser("demo", help="migrate, seed the demo clinic once, and run the backend")
+    for sub in (serve, demo_cmd):
+        sub.add_argument("--host", help="address to listen on (default: ACCUEIL_HOST or 127.0.0.1)")
+        sub.add_argument("--port", type=int, help="port to listen on (default: ACCUEIL_PORT or 8080)")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+
+    user = commands.add_parser("create-user", help="create a staff account")
+    user.add_argument("username")
+    user.add_argument("--role", action="append", required=True, choices=[r.value for r in Role],
+                      help="repeat for several roles")
+    user.add_argument("--department", action="append", help="department name (French or English); repeatable")
+    user.add_argument("--name", help="full name as shown to colleagues and visitors")
+    user.add_argument("--email")
+    user.add_argument("--listed", action="store_true", help="visitors may ask for this person at the kiosk")
+    user.add_argument("--password-stdin", action="store_true", required=True,
+                      help="read the password from standard input")
+
+    token = commands.add_parser("create-token", help="create a staff API token (printed once)")
+    token.add_argument("username")
+    token.add_argument("--label", default="api", help="what the token is for")
+
+    kiosk = commands.add_parser("create-kiosk", help="register a kiosk and print its token (printed once)")
+    kiosk.add_argument("name")
+    kiosk.add_argument("--site", type=int, help="site id, when there are several")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except Exception as error:  # pydantic's message names the variable and the problem
+        sys.exit(f"error: invalid settings: {error}")
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = getattr(args, "host", None) or settings.host
+    port = getattr(args, "port", None) or settings.port
+    try:
+        match args.command:
+            case "serve":
+                _serve(settings, host, port)
+            case "migrate":
+                asyncio.run(_migrate(settings))
+                print(f"database is up to date ({settings.database_label})")
+            case "demo":
+                asyncio.run(_demo(settings))
+                _print_demo(settings, host, port)
+                _serve(settings, host, port)
+            case "create-user":
+                password = sys.stdin.readline().rstrip("\r\n")
+                staff_id = asyncio.run(_create_user(settings, args, password))
+                print(f"created staff member {args.username} (id {staff_id})")
+            case "create-token":
+                print(asyncio.run(_create_token(settings, args)))
+            case "create-kiosk":
+                print(asyncio.run(_create_kiosk(settings, args)))
+    except ApiError as error:
+        details = "".join(f"\n  {p.field}: {p.detail}" for p in error.errors)
+        sys.exit(f"error: {error.detail}{details}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
