@@ -1,0 +1,29 @@
+# Two commands on a fresh Debian machine: `make run` (the demo) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export ACCUEIL_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test bench clean
+
+# Reinstall when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 && $(PYTHON) -c "import ensurepip" 2>/dev/null || \
+		{ echo "Installing python3-venv…"; apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/accueil demo
+
+test: $(VENV)/.installed
+	scripts/ensure-postgresql
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/checkin.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts .pytest_cache
