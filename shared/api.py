@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,7 +107,10 @@ class CheckInRequest(Request):
     visitor_type_id: int
     department_id: int
     host_id: int | None = None
-    custom_fields: dict[str, str | bool | None] = Field(default_factory=dict, max_length=50)
+    # Checked per field kind by shared.fields, which gives each field a message of its own.
+    custom_fields: dict[str, Any] = Field(
+        default_factory=dict, max_length=50,
+        description="Values by field key: true/false for yes_no, text for the other kinds (dates as YYYY-MM-DD).")
     language: Language = Language.FR
 
 
