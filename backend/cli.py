@@ -6,10 +6,13 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import web
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import demo
 from backend.appkeys import utc_now
@@ -22,6 +25,7 @@ from backend.staff import service as staff
 from shared.enums import Role
 
 log = logging.getLogger("accueil")
+T = TypeVar("T")
 
 
 def _database(settings: Settings) -> Database:
@@ -60,10 +64,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
 async def _demo(settings: Settings) -> str:
     await _migrate(settings)
+    seeded = await _in_transaction(settings, lambda session: demo.seed(session, utc_now()))
     database = _database(settings)
     try:
-        async with database.write() as session:
-            seeded = await demo.seed(session, utc_now())
         token = await demo.kiosk_token(database, settings.data_dir, utc_now())
     finally:
         await database.dispose()
@@ -89,36 +92,30 @@ def _print_demo(settings: Settings, host: str, port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
-async def _create_user(settings: Settings, args: argparse.Namespace, password: str) -> int:
+async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one unit of work against the configured database, committed on success."""
     database = _database(settings)
     try:
         async with database.write() as session:
-            member = await staff.create_staff(
-                session, login=args.username, display_name=args.name or args.username, roles=set(args.role),
-                department_names=args.department or [], password=password, email=args.email,
-                listed_at_kiosk=args.listed, at=utc_now())
+            return await work(session)
+    finally:
+        await database.dispose()
+
+
+def _create_user(args: argparse.Namespace, password: str) -> Callable[[AsyncSession], Awaitable[int]]:
+    async def work(session: AsyncSession) -> int:
+        member = await staff.create_staff(
+            session, login=args.username, display_name=args.name or args.username, roles=set(args.role),
+            department_names=args.department or [], password=password, email=args.email,
+            listed_at_kiosk=args.listed, at=utc_now())
         return member.id
-    finally:
-        await database.dispose()
+
+    return work
 
 
-async def _create_token(settings: Settings, args: argparse.Namespace) -> str:
-    database = _database(settings)
-    try:
-        async with database.write() as session:
-            return await staff.create_token(session, args.username, label=args.label, at=utc_now())
-    finally:
-        await database.dispose()
-
-
-async def _create_kiosk(settings: Settings, args: argparse.Namespace) -> str:
-    database = _database(settings)
-    try:
-        async with database.write() as session:
-            _kiosk, token = await kiosks.create_kiosk(session, args.name, at=utc_now(), site_id=args.site)
-        return token
-    finally:
-        await database.dispose()
+async def _create_kiosk(session: AsyncSession, name: str, site_id: int | None) -> str:
+    _kiosk, token = await kiosks.create_kiosk(session, name, at=utc_now(), site_id=site_id)
+    return token
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -176,12 +173,14 @@ def main(argv: list[str] | None = None) -> None:
                 _serve(settings, host, port)
             case "create-user":
                 password = sys.stdin.readline().rstrip("\r\n")
-                staff_id = asyncio.run(_create_user(settings, args, password))
+                staff_id = asyncio.run(_in_transaction(settings, _create_user(args, password)))
                 print(f"created staff member {args.username} (id {staff_id})")
             case "create-token":
-                print(asyncio.run(_create_token(settings, args)))
+                print(asyncio.run(_in_transaction(settings, lambda session: staff.create_token(
+                    session, args.username, label=args.label, at=utc_now()))))
             case "create-kiosk":
-                print(asyncio.run(_create_kiosk(settings, args)))
+                print(asyncio.run(_in_transaction(settings, lambda session: _create_kiosk(
+                    session, args.name, args.site))))
     except ApiError as error:
         details = "".join(f"\n  {p.field}: {p.detail}" for p in error.errors)
         sys.exit(f"error: {error.detail}{details}")

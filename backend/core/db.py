@@ -4,10 +4,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import enum
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import DateTime, Enum, MetaData, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -39,6 +40,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def enum_column(enum: type[enum.StrEnum]) -> Enum:
+    """A StrEnum stored as its plain value: the same on SQLite and PostgreSQL, and easy to extend."""
+    return Enum(enum, native_enum=False, length=32, values_callable=lambda members: [m.value for m in members])
 
 
 class Base(DeclarativeBase):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.db import Base
+from backend.core.db import Base, enum_column
 from shared.enums import Role
 
 
@@ -46,10 +46,7 @@ class StaffRole(Base):
     staff_member_id: Mapped[int] = mapped_column(
         ForeignKey("staff_member.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
-        primary_key=True,
-    )
+    role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
     staff_member: Mapped[StaffMember] = relationship(lazy="raise_on_sql", back_populates="roles")
 
 

@@ -4,16 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.core.db import Base
+from backend.core.db import Base, enum_column
 from shared.enums import FieldKind, Language, VisitState
-
-
-def _enum(cls: type) -> Enum:
-    # Stored as plain strings: the same on SQLite and PostgreSQL, and easy to extend.
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
 class VisitorType(Base):
@@ -40,7 +35,7 @@ class VisitorField(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor_type_id: Mapped[int] = mapped_column(ForeignKey("visitor_type.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(50))
-    kind: Mapped[FieldKind] = mapped_column(_enum(FieldKind))
+    kind: Mapped[FieldKind] = mapped_column(enum_column(FieldKind))
     required: Mapped[bool] = mapped_column(default=False)
     label_fr: Mapped[str] = mapped_column(String(200))
     label_en: Mapped[str] = mapped_column(String(200))
@@ -55,7 +50,7 @@ class Visit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
-    state: Mapped[VisitState] = mapped_column(_enum(VisitState), index=True)
+    state: Mapped[VisitState] = mapped_column(enum_column(VisitState), index=True)
     visitor_name: Mapped[str] = mapped_column(String(200))
     visitor_phone: Mapped[str | None] = mapped_column(String(40))
     visitor_email: Mapped[str | None] = mapped_column(String(254))
@@ -63,7 +58,7 @@ class Visit(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     host_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id", ondelete="SET NULL"), index=True)
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    language: Mapped[Language] = mapped_column(_enum(Language))
+    language: Mapped[Language] = mapped_column(enum_column(Language))
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id", ondelete="SET NULL"), index=True)
     checked_in_at: Mapped[dt.datetime] = mapped_column(index=True)
 
@@ -79,8 +74,8 @@ class VisitTransition(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True)
-    from_state: Mapped[VisitState | None] = mapped_column(_enum(VisitState))
-    to_state: Mapped[VisitState] = mapped_column(_enum(VisitState))
+    from_state: Mapped[VisitState | None] = mapped_column(enum_column(VisitState))
+    to_state: Mapped[VisitState] = mapped_column(enum_column(VisitState))
     at: Mapped[dt.datetime]
     by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id", ondelete="SET NULL"))
     by_kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id", ondelete="SET NULL"))
