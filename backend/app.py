@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS, Clock, utc_now
+from backend.appkeys import CLOCK, DATABASE, HUB, PAIRING_LIMITER, SETTINGS, Clock, utc_now
 from backend.core.api import Endpoints, json_response, openapi_document
 from backend.core.db import Database
 from backend.core.errors import problem_middleware
 from backend.core.events import EventHub
+from backend.core.ratelimit import FailureLimiter
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.settings import Settings
@@ -88,6 +90,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app = web.Application(middlewares=[problem_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    app[PAIRING_LIMITER] = FailureLimiter(limit=10, window=dt.timedelta(minutes=10))
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
     app.cleanup_ctx.append(_resources)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from backend.core.db import Database
 from backend.core.events import EventHub
+from backend.core.ratelimit import FailureLimiter
 from backend.settings import Settings
 
 Clock = Callable[[], dt.datetime]
@@ -16,6 +17,7 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
 HUB = web.AppKey("hub", EventHub)
 CLOCK = web.AppKey("clock", Clock)
+PAIRING_LIMITER = web.AppKey("pairing_limiter", FailureLimiter)
 
 
 def utc_now() -> dt.datetime:

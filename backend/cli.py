@@ -114,8 +114,12 @@ def _create_user(args: argparse.Namespace, password: str) -> Callable[[AsyncSess
 
 
 async def _create_kiosk(session: AsyncSession, name: str, site_id: int | None) -> str:
-    _kiosk, token = await kiosks.create_kiosk(session, name, at=utc_now(), site_id=site_id)
-    return token
+    kiosk, token = await kiosks.create_kiosk(session, name, at=utc_now(), site_id=site_id)
+    code = await kiosks.issue_pairing_code(session, kiosk.id, at=utc_now())
+    hours = int(kiosks.PAIRING_CODE_LIFETIME.total_seconds() // 3600)
+    return (f"Kiosk {name!r} registered (id {kiosk.id}). Each of these is shown once:\n"
+            f"  pairing code  {code[:4]} {code[4:]}   (type it on the kiosk; single use, valid {hours} hours)\n"
+            f"  token         {token}   (or give it to `accueil kiosk --token-file`)")
 
 
 def _parser() -> argparse.ArgumentParser:

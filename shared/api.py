@@ -98,6 +98,15 @@ class KioskConfig(Response):
     visitor_types: list[VisitorTypeOut]
 
 
+class PairRequest(Request):
+    code: str = Field(min_length=1, max_length=20, description="The pairing code, spaces allowed.")
+
+
+class PairOut(Response):
+    token: str
+    kiosk: KioskOut
+
+
 # --- visits ------------------------------------------------------------------------------------
 
 class CheckInRequest(Request):
@@ -145,6 +154,23 @@ class VisitList(Response):
 
 class TransitionRequest(Request):
     to: VisitState
+
+
+class CodeCheckOutRequest(Request):
+    code: str = Field(min_length=1, max_length=12, description="The code on the visitor's pass or receipt.")
+
+
+class KioskVisitMatch(Response):
+    """An open visit found by name at the kiosk; only enough to recognise oneself."""
+
+    id: int
+    display_name: str = Field(description="First name and initial, e.g. 'Hélène C.'.")
+    department_id: int
+    checked_in_at: dt.datetime
+
+
+class KioskVisitMatches(Response):
+    items: list[KioskVisitMatch]
 
 
 # --- staff sign-in -----------------------------------------------------------------------------

@@ -59,6 +59,10 @@ class Locked(ApiError):
     status, title = 423, "Locked"
 
 
+class TooManyRequests(ApiError):
+    status, title = 429, "Too many requests"
+
+
 def problem_response(status: int, title: str, detail: str | None, errors: list[FieldProblem] = (),
                      headers: dict[str, str] | None = None) -> web.Response:
     slug = title.lower().replace(" ", "-")

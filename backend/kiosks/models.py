@@ -20,6 +20,9 @@ class KioskDevice(Base):
     created_at: Mapped[dt.datetime]
     last_seen_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # A short single-use code typed on the kiosk's touchscreen to obtain its token (hash only).
+    pairing_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pairing_expires_at: Mapped[dt.datetime | None]
 
 
 class IdempotentReply(Base):

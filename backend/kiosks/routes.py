@@ -6,8 +6,10 @@ from aiohttp import web
 from backend.core.api import Endpoints, json_response
 from backend.core.identity import KioskIdentity
 from backend.kiosks import service as kiosks
-from backend.web import database, serve_live
-from shared.api import KioskConfig, VisitEvent
+from backend.appkeys import PAIRING_LIMITER
+from backend.core.errors import TooManyRequests, Unauthorized
+from backend.web import body, database, now, serve_live
+from shared.api import KioskConfig, KioskOut, PairOut, PairRequest, VisitEvent
 
 routes = Endpoints()
 
@@ -24,3 +26,21 @@ async def kiosk_config(request: web.Request, kiosk: KioskIdentity) -> web.Respon
               auth="kiosk", response=VisitEvent, websocket=True)
 async def kiosk_live(request: web.Request, kiosk: KioskIdentity) -> web.WebSocketResponse:
     return await serve_live(request, kiosk_id=kiosk.kiosk_id)
+
+
+@routes.route("POST", "/api/kiosk/pair", summary="Exchange a pairing code typed on the kiosk for its token",
+              auth=None, body=PairRequest, response=PairOut, errors=(401, 429))
+async def pair(request: web.Request) -> web.Response:
+    data = await body(request, PairRequest)
+    at = now(request)
+    limiter = request.config_dict[PAIRING_LIMITER]
+    address = request.remote or "unknown"
+    if limiter.blocked(address, at):
+        raise TooManyRequests("Too many wrong pairing codes from this address; wait a few minutes.")
+    async with database(request).write() as session:
+        paired = await kiosks.pair(session, data.code, at=at)
+    if paired is None:
+        limiter.fail(address, at)
+        raise Unauthorized("This pairing code is unknown, used or expired. Ask for a new one.")
+    kiosk, token = paired
+    return json_response(PairOut(token=token, kiosk=KioskOut(id=kiosk.id, name=kiosk.name)))

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import string
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,8 @@ from shared.api import KioskConfig, KioskOut
 
 # A kiosk calls every few seconds; record that it was seen at most this often.
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
+PAIRING_CODE_LENGTH = 8
+PAIRING_CODE_LIFETIME = dt.timedelta(hours=24)
 
 
 async def create_kiosk(session: AsyncSession, name: str, *, at: dt.datetime, site_id: int | None = None) -> tuple[
@@ -31,6 +35,37 @@ async def create_kiosk(session: AsyncSession, name: str, *, at: dt.datetime, sit
     session.add(kiosk)
     await session.flush()
     record(session, ("system", None), "kiosk.created", "kiosk_device", kiosk.id, at, name=name)
+    return kiosk, token
+
+
+async def issue_pairing_code(session: AsyncSession, kiosk_id: int, *, at: dt.datetime) -> str:
+    """A new single-use pairing code for the kiosk, replacing any earlier one; returned once."""
+    kiosk = await session.get(KioskDevice, kiosk_id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise NotFound(f"There is no active kiosk {kiosk_id}.")
+    code = "".join(secrets.choice(string.digits) for _ in range(PAIRING_CODE_LENGTH))
+    kiosk.pairing_code_hash = token_hash(code)
+    kiosk.pairing_expires_at = at + PAIRING_CODE_LIFETIME
+    record(session, ("system", None), "kiosk.pairing_code_issued", "kiosk_device", kiosk.id, at)
+    return code
+
+
+def normalise_pairing_code(code: str) -> str:
+    return "".join(ch for ch in code if ch.isdigit())
+
+
+async def pair(session: AsyncSession, code: str, *, at: dt.datetime) -> tuple[KioskDevice, str] | None:
+    """Exchange a valid pairing code for a new kiosk token (the old one stops working); None when invalid."""
+    kiosk = await session.scalar(select(KioskDevice).where(
+        KioskDevice.pairing_code_hash == token_hash(normalise_pairing_code(code)),
+        KioskDevice.pairing_expires_at > at, KioskDevice.revoked_at.is_(None)))
+    if kiosk is None:
+        return None
+    token = new_token(KIOSK_TOKEN_PREFIX)
+    kiosk.token_hash = token_hash(token)
+    kiosk.pairing_code_hash = None
+    kiosk.pairing_expires_at = None
+    record(session, ("kiosk", kiosk.id), "kiosk.paired", "kiosk_device", kiosk.id, at)
     return kiosk, token
 
 

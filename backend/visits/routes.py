@@ -17,7 +17,10 @@ from backend.routing import service as routing
 from backend.visits import service as visits
 from backend.visits.models import Visit
 from backend.web import body, database, hub, now, path_id
-from shared.api import CheckInRequest, FieldProblem, TransitionRequest, VisitEvent, VisitList, VisitOut
+from shared.api import (
+    CheckInRequest, CodeCheckOutRequest, FieldProblem, KioskVisitMatch, KioskVisitMatches, TransitionRequest,
+    VisitEvent, VisitList, VisitOut,
+)
 from shared.enums import VisitState
 
 routes = Endpoints()
@@ -84,11 +87,40 @@ async def kiosk_visit(request: web.Request, kiosk: KioskIdentity) -> web.Respons
 async def kiosk_check_out(request: web.Request, kiosk: KioskIdentity) -> web.Response:
     async with database(request).write() as session:
         visit = await visits.visit_for_kiosk(session, kiosk, path_id(request), own=False)
-        if visit.state == VisitState.CHECKED_OUT:
-            # Checking out twice (a retried request, a second tap) is not an error.
-            return json_response(visits.visit_out(visit))
-        out, audience = await _move(request, session, visit, VisitState.CHECKED_OUT, kiosk)
+        out, audience = await _check_out(request, session, visit, kiosk)
     return await _moved(request, out, audience)
+
+
+@routes.route("POST", "/api/kiosk/check-outs", summary="Check a visitor out by the code on their pass",
+              auth="kiosk", body=CodeCheckOutRequest, response=VisitOut, errors=(404, 409))
+async def kiosk_check_out_by_code(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    data = await body(request, CodeCheckOutRequest)
+    async with database(request).write() as session:
+        visit = await visits.visit_by_code(session, kiosk, data.code)
+        out, audience = await _check_out(request, session, visit, kiosk)
+    return await _moved(request, out, audience)
+
+
+async def _check_out(request: web.Request, session: AsyncSession, visit: Visit,
+                     kiosk: KioskIdentity) -> tuple[VisitOut, Audience | None]:
+    if visit.state == VisitState.CHECKED_OUT:
+        # Checking out twice (a retried request, a second tap) is not an error, and not news.
+        return visits.visit_out(visit), None
+    return await _move(request, session, visit, VisitState.CHECKED_OUT, kiosk)
+
+
+@routes.route("GET", "/api/kiosk/visits", summary="Today's open visits found by the visitor's name", auth="kiosk",
+              response=KioskVisitMatches, errors=(422,), query=(("name", "string", "At least 2 letters."),))
+async def kiosk_find_visits(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    name = request.query.get("name", "").strip()
+    if len(name) < 2 or len(name) > 100 or set(request.query) - {"name"}:
+        raise InvalidInput("Search with 2 to 100 letters of the name.",
+                           [FieldProblem(field="name", code="name_invalid", detail="Give 2 to 100 letters.")])
+    async with database(request).read() as session:
+        found = await visits.open_visits_by_name(session, kiosk, name, now(request))
+    return json_response(KioskVisitMatches(items=[
+        KioskVisitMatch(id=v.id, display_name=visits.public_name(v.visitor_name), department_id=v.department_id,
+                        checked_in_at=v.checked_in_at) for v in found]))
 
 
 # --- staff ---------------------------------------------------------------------------------------
@@ -174,6 +206,7 @@ async def _move(request: web.Request, session: AsyncSession, visit: Visit, to: V
     return visits.visit_out(visit), await routing.visit_audience(session, visit)
 
 
-async def _moved(request: web.Request, out: VisitOut, audience: Audience) -> web.Response:
-    await _publish(request, "visit.updated", out, audience)
+async def _moved(request: web.Request, out: VisitOut, audience: Audience | None) -> web.Response:
+    if audience is not None:
+        await _publish(request, "visit.updated", out, audience)
     return json_response(out)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
@@ -19,7 +20,7 @@ from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransit
 from shared.api import (
     CheckInRequest, ChoiceOut, FieldProblem, LocalizedText, VisitorFieldOut, VisitorTypeOut, VisitOut,
 )
-from shared.enums import VISIT_TRANSITIONS, FieldKind, Role, VisitState
+from shared.enums import OPEN_VISIT_STATES, VISIT_TRANSITIONS, FieldKind, Role, VisitState
 from shared.fields import FieldError, FieldSpec, check_values, normalise_email, normalise_phone
 
 # Letters and digits that cannot be mistaken for one another on a printed pass.
@@ -195,6 +196,39 @@ async def list_visits(
                            & (Visit.checked_in_at < start + dt.timedelta(days=1)))
         query = query.where(or_(*windows)) if windows else query.where(False)
     return list((await session.execute(query)).scalars().all())
+
+
+def _folded(text: str) -> str:
+    """Case and accents set aside: 'Hélène' and 'helene' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def public_name(visitor_name: str) -> str:
+    """First name and initial of the last name: enough to recognise oneself, little to a passer-by."""
+    words = visitor_name.split()
+    return words[0] if len(words) == 1 else f"{words[0]} {words[-1][0]}."
+
+
+async def visit_by_code(session: AsyncSession, kiosk: KioskIdentity, code: str) -> Visit:
+    normalised = "".join(code.split()).upper()
+    visit = (await session.execute(_visit_query().where(Visit.code == normalised,
+                                                        Visit.site_id == kiosk.site_id))).scalars().first()
+    if visit is None:
+        raise NotFound("No visit has this code. Check the code on your pass, or see the front desk.")
+    return visit
+
+
+async def open_visits_by_name(session: AsyncSession, kiosk: KioskIdentity, name: str,
+                              now: dt.datetime) -> list[Visit]:
+    """Today's open visits at the kiosk's site whose visitor name contains every word typed."""
+    site = await organisation.site(session, kiosk.site_id)
+    start = dt.datetime.combine(now.astimezone(ZoneInfo(site.time_zone)).date(), dt.time(), ZoneInfo(site.time_zone))
+    candidates = await session.scalars(
+        select(Visit).where(Visit.site_id == site.id, Visit.state.in_(OPEN_VISIT_STATES),
+                            Visit.checked_in_at >= start).order_by(Visit.checked_in_at))
+    words = _folded(name).split()
+    return [v for v in candidates if all(word in _folded(v.visitor_name) for word in words)]
 
 
 # --- moving a visit along ------------------------------------------------------------------------
