@@ -79,6 +79,7 @@ async def seed(session: AsyncSession, at: dt.datetime) -> bool:
     if await session.scalar(select(Site.id).limit(1)) is not None:
         return False
     site = Site(name="Clinique médicale du Parc", address="1200, avenue du Parc, Montréal (Québec) H2V 4E7",
+                phone="514 555-0100",
                 time_zone="America/Toronto", locale="fr_CA", country="CA", currency="CAD")
     session.add(site)
     await session.flush()

@@ -46,6 +46,7 @@ class SiteOut(Response):
     id: int
     name: str
     address: str
+    phone: str
     time_zone: str
     locale: str
     country: str

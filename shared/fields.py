@@ -57,7 +57,7 @@ def normalise_email(value: str) -> str:
 def normalise_text(value: str) -> str:
     text = " ".join(value.split())
     if len(text) > TEXT_MAX_LENGTH:
-        raise FieldError("text_too_long", f"At most {TEXT_MAX_LENGTH} characters.")
+        raise FieldError("text_too_long", "This text is too long.")
     return text
 
 
@@ -90,7 +90,7 @@ def check_value(spec: FieldSpec, value: object, region: str) -> str | bool | Non
                 return dt.date.fromisoformat(value).isoformat()
             except ValueError:
                 raise FieldError("date_invalid", "Expected a date as YYYY-MM-DD.") from None
-    raise FieldError("kind_unknown", f"Unknown field kind {spec.kind}.")  # pragma: no cover
+    raise FieldError("kind_unknown", "This field cannot be filled in here.")  # pragma: no cover
 
 
 def check_values(

@@ -13,6 +13,8 @@ class Site(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(String(500), default="")
+    # The front desk's number: what a visitor is told to call when the kiosk cannot reach the backend.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="America/Toronto")
     locale: Mapped[str] = mapped_column(String(16), default="fr_CA")
     # ISO 3166 alpha-2: how phone numbers typed without a prefix are read.
