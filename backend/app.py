@@ -94,4 +94,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
     app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(_close_live_channels)
     return app
+
+
+async def _close_live_channels(app: web.Application) -> None:
+    # Before aiohttp waits for open connections to end: a live channel never ends by itself.
+    await app[HUB].close_all()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -122,6 +123,25 @@ async def _create_kiosk(session: AsyncSession, name: str, site_id: int | None) -
             f"  token         {token}   (or give it to `accueil kiosk --token-file`)")
 
 
+def _kiosk(args: argparse.Namespace) -> None:
+    from kiosk.launcher import launch, pair_with_token
+    from kiosk.settings import KioskSettings
+
+    overrides = {"data_dir": args.data_dir} if args.data_dir else {}
+    if args.windowed:
+        overrides["fullscreen"] = False
+    settings = KioskSettings(**overrides)
+    backend_url = args.backend or settings.backend_url
+    if args.token_file:
+        if not backend_url:
+            sys.exit("error: --token-file needs --backend")
+        pin = sys.stdin.readline().strip()
+        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 8):
+            sys.exit("error: the staff PIN (on standard input) must be 4 to 8 digits")
+        pair_with_token(settings, backend_url, args.token_file.read_text().strip(), pin)
+    launch(settings, backend_url)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accueil", description="Accueil: lobby kiosk and staff backend.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -144,6 +164,15 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--password-stdin", action="store_true", required=True,
                       help="read the password from standard input")
 
+    kiosk_cmd = commands.add_parser("kiosk", help="run the lobby kiosk app")
+    kiosk_cmd.add_argument("--backend", help="the backend's address, e.g. http://192.168.1.10:8080 "
+                                             "(kept after pairing)")
+    kiosk_cmd.add_argument("--data-dir", type=Path, help="kiosk data (default: ACCUEIL_KIOSK_DATA_DIR or var/kiosk)")
+    kiosk_cmd.add_argument("--windowed", action="store_true", help="a 1280×800 window instead of full screen")
+    kiosk_cmd.add_argument("--token-file", type=Path,
+                           help="pair with this kiosk token instead of a pairing code; the staff PIN is read "
+                                "from standard input")
+
     token = commands.add_parser("create-token", help="create a staff API token (printed once)")
     token.add_argument("username")
     token.add_argument("--label", default="api", help="what the token is for")
@@ -162,6 +191,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: invalid settings: {error}")
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in {"create-user", "create-token", "create-kiosk"} and asyncio.run(
+            _pending_migrations(settings)):
+        sys.exit("error: the database is not up to date; run `accueil migrate` first.")
     host = getattr(args, "host", None) or settings.host
     port = getattr(args, "port", None) or settings.port
     try:
@@ -179,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
                 password = sys.stdin.readline().rstrip("\r\n")
                 staff_id = asyncio.run(_in_transaction(settings, _create_user(args, password)))
                 print(f"created staff member {args.username} (id {staff_id})")
+            case "kiosk":
+                _kiosk(args)
             case "create-token":
                 print(asyncio.run(_in_transaction(settings, lambda session: staff.create_token(
                     session, args.username, label=args.label, at=utc_now()))))

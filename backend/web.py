@@ -41,10 +41,10 @@ async def authenticate_staff(request: web.Request) -> StaffIdentity:
     token = bearer_token(request)
     async with database(request).read() as session:
         who = await staff.identify(session, token, now(request))
-    if who is not None:
-        return who
-    if token.startswith(KIOSK_TOKEN_PREFIX):
-        raise Forbidden("This endpoint is for staff; a kiosk token cannot be used here.")
+        if who is not None:
+            return who
+        if token.startswith(KIOSK_TOKEN_PREFIX) and await kiosks.identify(session, token) is not None:
+            raise Forbidden("This endpoint is for staff; a kiosk token cannot be used here.")
     raise Unauthorized("The token is unknown, expired or revoked.")
 
 
@@ -53,9 +53,10 @@ async def authenticate_kiosk(request: web.Request) -> KioskIdentity:
     db = database(request)
     async with db.read() as session:
         found = await kiosks.identify(session, token)
-    if found is None:
-        if token.startswith(STAFF_TOKEN_PREFIX):
+        if found is None and token.startswith(STAFF_TOKEN_PREFIX) and await staff.identify(
+                session, token, now(request)) is not None:
             raise Forbidden("This endpoint is for kiosks; a staff token cannot act as a kiosk.")
+    if found is None:
         raise Unauthorized("The kiosk token is unknown or revoked.")
     kiosk, last_seen = found
     at = now(request)
@@ -80,7 +81,7 @@ def with_auth(endpoint: Endpoint) -> web.Handler:
 
 def path_id(request: web.Request, name: str = "id") -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise NotFound(f"There is nothing at this address ({name} must be a number).")
     return int(raw)
 

@@ -32,3 +32,8 @@ def translations(language: Language | str) -> gettext.GNUTranslations:
 
 def translate(language: Language | str, message: str) -> str:
     return translations(language).gettext(message)
+
+
+def N_(message: str) -> str:
+    """Marks a message kept as data (an error to show later) for the catalogs; translated where shown."""
+    return message

@@ -20,9 +20,6 @@ Auth = Literal["kiosk", "staff"] | None
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=BaseModel)
 
-# The exact bytes of the JSON body, for request fingerprints (Idempotency-Key).
-RAW_BODY = web.RequestKey("raw_body", bytes)
-
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -76,7 +73,6 @@ async def read_body(request: web.Request, model: type[M], limit: int) -> M:
     raw = await request.content.read(limit + 1)
     if len(raw) > limit:
         raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
-    request[RAW_BODY] = raw
     if request.content_type != "application/json":
         raise BadRequest("Send the body as application/json.")
     try:

@@ -51,7 +51,7 @@ async def issue_pairing_code(session: AsyncSession, kiosk_id: int, *, at: dt.dat
 
 
 def normalise_pairing_code(code: str) -> str:
-    return "".join(ch for ch in code if ch.isdigit())
+    return "".join(ch for ch in code if ch in string.digits)
 
 
 async def pair(session: AsyncSession, code: str, *, at: dt.datetime) -> tuple[KioskDevice, str] | None:

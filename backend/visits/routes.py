@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.api import RAW_BODY, Endpoints, json_response
+from backend.core.api import Endpoints, json_response
 from backend.core.errors import BadRequest, InvalidInput
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
@@ -50,7 +50,8 @@ async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
                          [FieldProblem(field="Idempotency-Key", code="required",
                                        detail="A unique key per check-in, such as a UUID.")])
     data = await body(request, CheckInRequest)
-    fingerprint = hashlib.sha256(request[RAW_BODY]).hexdigest()
+    # The same check-in sent again, whatever its spacing or key order, is recognised as a retry.
+    fingerprint = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
     at = now(request)
     for attempt in range(2):
         try:
@@ -143,8 +144,10 @@ async def list_visits(request: web.Request, who: StaffIdentity) -> web.Response:
             problems.append(FieldProblem(field="state", code="state_unknown",
                                          detail=f"Use one of: {', '.join(VisitState)}."))
     department_id = _int_param(query.get("department_id"), "department_id", problems)
-    limit = _int_param(query.get("limit"), "limit", problems) or 100
-    if not 1 <= limit <= MAX_LIST:
+    limit = _int_param(query.get("limit"), "limit", problems)
+    if limit is None:
+        limit = 100
+    elif not 1 <= limit <= MAX_LIST:
         problems.append(FieldProblem(field="limit", code="out_of_range", detail=f"Between 1 and {MAX_LIST}."))
     day = None
     if "day" in query:
@@ -163,7 +166,7 @@ async def list_visits(request: web.Request, who: StaffIdentity) -> web.Response:
 def _int_param(raw: str | None, name: str, problems: list[FieldProblem]) -> int | None:
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         problems.append(FieldProblem(field=name, code="int_parsing", detail="Expected a whole number."))
         return None
     return int(raw)
