@@ -103,12 +103,15 @@ class KioskApp(App):
                            fn_bold=str(FONTS / "AtkinsonHyperlegible-Bold.ttf"))
         LabelBase.register("Atkinson-Bold", fn_regular=str(FONTS / "AtkinsonHyperlegible-Bold.ttf"))
         for kv in KV_FILES:
+            Builder.unload_file(str(kv))  # a second app in one process (tests) must not stack rules twice
             Builder.load_file(str(kv))
         self.status.bind(config=self._on_config)
         manager = ScreenManager(transition=FadeTransition(duration=0.12))
         for name, screen in SCREENS.items():
             manager.add_widget(screen(name=name))
         manager.current = "welcome" if self.pairing else "pairing"
+        # The transition draws through buffers of the window's size: a rotated screen needs new ones.
+        Window.bind(on_resize=lambda *_: setattr(manager, "transition", FadeTransition(duration=0.12)))
         Window.bind(on_touch_down=lambda *_: self.idle.touch(self.monotonic()))
         self.idle.bind(on_timeout=lambda *_: self.start_over(), warning=self._on_idle_warning)
         self.checkout.bind(outcome=self._on_checkout_outcome)
@@ -121,6 +124,10 @@ class KioskApp(App):
         self.language = self.default_language
         if self.backend_url:
             self.run(self._connect())
+
+    def on_language(self, _app: KioskApp, language: str) -> None:
+        # The flow words the review and the request in the visitor's language.
+        self.flow.language = language
 
     def on_fullscreen(self, _app: KioskApp, value: bool) -> None:
         Window.fullscreen = "auto" if value else False

@@ -32,4 +32,5 @@ class CheckOutScreen(Screen):
         if checkout.mode == "code":
             checkout.type_code(apply_key(checkout.code, key, 6))
         else:
-            app.run(checkout.search(app.client, apply_key(checkout.name, key, 60)))
+            checkout.type_name(apply_key(checkout.name, key, 60))
+            app.run(checkout.search(app.client))

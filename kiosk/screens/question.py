@@ -54,8 +54,8 @@ class QuestionScreen(Screen):
             # Names start with a capital: offer it, as a phone keyboard would.
             self.ids.keyboard.shift = question.key == "visitor_name" and (not text or text[-1] in " -")
         else:
-            choices = question.choices or (
-                (True, {"fr": "Oui", "en": "Yes"}), (False, {"fr": "Non", "en": "No"}))
+            choices = question.choices or ((True, {"fr": app.t("Yes"), "en": app.t("Yes")}),
+                                           (False, {"fr": app.t("No"), "en": app.t("No")}))
             selected = next((label[language] for value, label in choices if value == raw), None)
             fill(self.ids.choices, [(label[language], "", lambda v=value: self.choose(v)) for value, label in choices],
                  selected=selected)

@@ -9,7 +9,7 @@ from kivy.properties import DictProperty, ListProperty, NumericProperty, ObjectP
 
 from kiosk.client import BackendClient, BackendRefused
 from kiosk.viewmodels.questions import (
-    VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE, Question, check_answer, questions_for,
+    VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE, Question, check_answer, questions_for, shown_answer,
 )
 from shared.enums import Language
 from shared.i18n import N_
@@ -141,13 +141,7 @@ class CheckInFlow(EventDispatcher):
             value = self._check(question.key)
             if value is None or value == "":
                 continue
-            if isinstance(value, bool):
-                shown = {"fr": "Oui" if value else "Non", "en": "Yes" if value else "No"}[self.language]
-            elif question.choices:
-                shown = next(label[self.language] for v, label in question.choices if v == value)
-            else:
-                shown = str(value)
-            rows.append((question.key, question.label[self.language], shown))
+            rows.append((question.key, question.title(self.language), shown_answer(question, value, self.language)))
         return rows
 
     def request(self) -> CheckInRequest:

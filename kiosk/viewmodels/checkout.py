@@ -26,22 +26,30 @@ class CheckOutFlow(EventDispatcher):
     async def check_out_by_code(self, client: BackendClient) -> None:
         await self._run(lambda: client.check_out_by_code(self.code))
 
-    async def search(self, client: BackendClient, name: str) -> None:
-        self.name = name
-        if len(name.strip()) < 2:
+    def type_name(self, text: str) -> None:
+        self.name = text
+        self.outcome = "none"
+
+    async def search(self, client: BackendClient) -> None:
+        """Today's visits matching what is typed; an answer overtaken by more typing is dropped."""
+        name = self.name.strip()
+        if len(name) < 2:
             self.matches = []
             return
         try:
-            self.matches = await client.find_visits(name.strip())
+            matches = await client.find_visits(name)
         except BackendUnavailable:
             self.outcome = "offline"
             return
-        self.outcome = "none" if self.matches else "not_found"
+        if name != self.name.strip():
+            return
+        self.matches = matches
+        self.outcome = "none" if matches else "not_found"
 
     async def choose(self, client: BackendClient, match: KioskVisitMatch) -> None:
-        await self._run(lambda: client.check_out(match.id), match.display_name)
+        await self._run(lambda: client.check_out(match.id))
 
-    async def _run(self, call, display_name: str | None = None) -> None:
+    async def _run(self, call) -> None:
         if self.outcome == "working":
             return
         self.outcome = "working"
@@ -53,7 +61,7 @@ class CheckOutFlow(EventDispatcher):
             self.outcome = "not_found"
         else:
             words = visit.visitor_name.split()
-            self.visitor = display_name or (words[0] if words else "")
+            self.visitor = words[0] if words else ""
             self.outcome = "done"
 
     def reset(self) -> None:

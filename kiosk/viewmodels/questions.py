@@ -4,11 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import phonenumbers
+from babel.dates import format_date
+
 from shared.api import VisitorTypeOut
 from shared.enums import FieldKind, Language
 from shared.fields import FieldError, FieldSpec, check_value
 from shared.i18n import N_, translate
 
+LOCALES = {"fr": "fr_CA", "en": "en_CA"}
 # Where an answer goes in the check-in request; anything else is a custom field.
 VISITOR_NAME, VISITOR_PHONE, VISITOR_EMAIL = "visitor_name", "visitor_phone", "visitor_email"
 
@@ -22,6 +26,10 @@ class Question:
     choices: tuple[tuple[str, dict[str, str]], ...] = ()  # (value, label by language)
     custom: bool = True
     hint: dict[str, str] = field(default_factory=dict)
+    short: dict[str, str] = field(default_factory=dict)  # for the review; the label when empty
+
+    def title(self, language: str) -> str:
+        return self.short.get(language) or self.label[language]
 
     @property
     def spec(self) -> FieldSpec:
@@ -35,11 +43,11 @@ def _both(message: str) -> dict[str, str]:
 def contact_questions() -> list[Question]:
     return [
         Question(VISITOR_NAME, FieldKind.TEXT, True, _both("What is your name?"), custom=False,
-                 hint=_both("First and last name")),
+                 hint=_both("First and last name"), short=_both("Name")),
         Question(VISITOR_PHONE, FieldKind.PHONE, False, _both("Your phone number"), custom=False,
-                 hint=_both("Optional")),
+                 hint=_both("Optional"), short=_both("Phone")),
         Question(VISITOR_EMAIL, FieldKind.EMAIL, False, _both("Your email address"), custom=False,
-                 hint=_both("Optional")),
+                 hint=_both("Optional"), short=_both("Email")),
     ]
 
 
@@ -67,6 +75,20 @@ def format_date_digits(digits: str) -> str:
     """What the visitor sees while typing a date: 12 / 04 / 19__."""
     padded = digits.ljust(8, "_")
     return f"{padded[:2]} / {padded[2:4]} / {padded[4:]}"
+
+
+def shown_answer(question: Question, value: object, language: str) -> str:
+    """A checked answer as a visitor reads it: "12 avril 1961", "514 555-0123", "Oui"."""
+    if isinstance(value, bool):
+        return translate(language, N_("Yes") if value else N_("No"))
+    if question.choices:
+        return next(label[language] for choice, label in question.choices if choice == value)
+    if question.kind is FieldKind.DATE:
+        return format_date(dt.date.fromisoformat(str(value)), format="long", locale=LOCALES[language])
+    if question.kind is FieldKind.PHONE:
+        number = phonenumbers.parse(str(value))
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return str(value)
 
 
 def check_answer(question: Question, raw: object, region: str) -> tuple[object, str]:

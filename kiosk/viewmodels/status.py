@@ -25,6 +25,8 @@ class KioskStatus(EventDispatcher):
         super().__init__(**kwargs)
         self.store = store
         self.config = store.cached_config()
+        if self.config is not None:
+            self.kiosk_name = self.config.kiosk.name
 
     def watch(self, client: BackendClient) -> None:
         client.on_online_change.append(lambda online: setattr(self, "online", online))

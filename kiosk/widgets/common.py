@@ -42,3 +42,19 @@ class TopBar(BoxLayout):
 
     def on_back(self) -> None:
         pass
+
+
+class Section(BoxLayout):
+    """A part of a screen shown or hidden with its state. Hidden, it passes no touch to its children,
+    which may still overlap visible widgets (a disabled widget swallows the touches that land on it)."""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.shown else False

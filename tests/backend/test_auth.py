@@ -112,9 +112,6 @@ async def test_bad_credentials_are_unauthorized(backend: Backend, headers: dict[
 async def test_an_unknown_token_is_unauthorized_whatever_its_prefix(backend: Backend, token: str, method: str,
                                                                     path: str):
     response = await call(backend, method, path, {"Authorization": f"Bearer {token}"})
-    # BUG (backend/web.py, authenticate_staff / authenticate_kiosk): a token nobody issued is answered 403
-    # "a kiosk token cannot be used here" (resp. "a staff token cannot act as a kiosk") from its prefix alone,
-    # instead of 401 — a client with a revoked or made-up token is told it is authenticated.
     await problem_of(response, 401)
     assert "WWW-Authenticate" in response.headers
 

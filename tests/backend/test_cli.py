@@ -155,9 +155,6 @@ def test_create_kiosk_without_a_site_fails_clearly(empty_dir: Path):
 def test_a_command_on_a_database_never_migrated_says_to_migrate(tmp_path: Path):
     result = accueil(tmp_path / "never-migrated", "create-kiosk", "Hall")
     assert result.returncode != 0
-    # BUG (backend/cli.py, main): only `serve` checks for pending migrations; create-kiosk, create-user
-    # and create-token on an unmigrated database die with an sqlalchemy OperationalError traceback
-    # ("no such table: site") instead of "error: … run `accueil migrate` first".
     assert "Traceback" not in result.stderr
     assert "accueil migrate" in result.stderr
 

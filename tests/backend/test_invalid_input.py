@@ -264,8 +264,6 @@ async def test_visit_list_with_a_bad_filter_is_refused_naming_it(backend: Backen
 
 async def test_visit_list_with_a_limit_of_zero_is_refused(backend: Backend):
     response = await backend.client.get("/api/visits?limit=0", headers=backend.auth("reception"))
-    # BUG (backend/visits/routes.py, list_visits: `limit = _int_param(...) or 100`): 0 is falsy, so it
-    # silently becomes the default 100 and the answer is 200 instead of 422.
     problem = await problem_of(response, 422)
     assert fields_of(problem) == ["limit"]
 
@@ -273,8 +271,6 @@ async def test_visit_list_with_a_limit_of_zero_is_refused(backend: Backend):
 async def test_visit_list_with_a_digit_that_is_not_decimal_is_refused(backend: Backend):
     # "²" passes str.isdigit() but int() cannot read it.
     response = await backend.client.get("/api/visits?limit=²", headers=backend.auth("reception"))
-    # BUG (backend/visits/routes.py, _int_param): isdigit() accepts "²", then int("²") raises
-    # ValueError and the answer is 500 instead of 422.
     problem = await problem_of(response, 422)
     assert fields_of(problem) == ["limit"]
 
@@ -294,7 +290,6 @@ async def test_a_visit_id_that_is_not_a_number_is_not_found(backend: Backend, ra
 
 async def test_a_visit_id_of_non_decimal_digits_is_not_found(backend: Backend):
     response = await backend.client.get("/api/visits/²", headers=backend.auth("reception"))
-    # BUG (backend/web.py, path_id): isdigit() accepts "²", then int("²") raises ValueError → 500.
     await problem_of(response, 404)
 
 

@@ -4,22 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backend.visits.models import Visit
-from tests.kiosk_ui.conftest import screenshot, settle, tap, wait_for
-
-
-def screen(app):
-    return app.root.current_screen
-
-
-async def type_text(app, text: str) -> None:
-    keyboard = screen(app).ids.keyboard
-    for char in text:
-        keyboard.shift = False
-        keyboard.press(char.lower() if char.isalpha() else ("space" if char == " " else char))
-        if char.isupper():
-            # The visitor would press Maj first; the result is the same letter.
-            pass
-    await settle(0.05)
+from tests.kiosk_ui.driving import STAFF_PIN, screen, screenshot, settle, tap, top_bar_buttons, wait_for
 
 
 async def test_full_check_in_in_french(kiosk, backend):
@@ -112,3 +97,109 @@ async def test_full_check_in_in_french(kiosk, backend):
     screenshot("11-confirmation-acknowledged-fr")
     await tap(confirmation.ids.done)
     await wait_for(lambda: app.root.current == "welcome")
+
+
+async def test_check_out_with_the_code_on_the_pass(kiosk, backend):
+    app = kiosk
+    visit = await (await backend.check_in("kiosk_b", visitor_name="Marc Roy")).json()
+    await tap(screen(app).ids.check_out)
+    await wait_for(lambda: app.root.current == "checkout")
+    checkout = screen(app)
+    for char in visit["code"].lower():
+        checkout.ids.keyboard.press(char)
+    await settle()
+    screenshot("30-checkout-code-fr")
+    await tap(checkout.ids.submit_code)
+    await wait_for(lambda: app.checkout.outcome == "done")
+    await settle()
+    screenshot("31-checkout-done-fr")
+    assert "Marc" in checkout.ids.goodbye.text
+    async with backend.database.read() as session:
+        assert (await session.get(Visit, visit["id"])).state == "checked_out"
+    await tap(checkout.ids.done)
+    await wait_for(lambda: app.root.current == "welcome")
+
+
+async def test_check_out_by_name(kiosk, backend):
+    app = kiosk
+    visit = await (await backend.check_in("kiosk_b", visitor_name="Zoé Lévesque")).json()
+    await tap(screen(app).ids.check_out)
+    await wait_for(lambda: app.root.current == "checkout")
+    checkout = screen(app)
+    await tap(checkout.ids.by_name)
+    for char in "zoe":
+        checkout.ids.keyboard.press(char)
+    await wait_for(lambda: len(checkout.ids.matches.children) == 1, what="the name to be found")
+    await settle()
+    screenshot("32-checkout-name-fr")
+    match = checkout.ids.matches.children[0]
+    assert match.title == "Zoé L."
+    await tap(match)
+    await wait_for(lambda: app.checkout.outcome == "done")
+    async with backend.database.read() as session:
+        assert (await session.get(Visit, visit["id"])).state == "checked_out"
+
+
+async def test_idle_warns_then_starts_over_and_wipes_what_was_typed(kiosk):
+    app = kiosk
+    clock = [1000.0]
+    app.monotonic = lambda: clock[0]
+    await tap(screen(app).ids.check_in)
+    await wait_for(lambda: app.root.current == "whom")
+    await tap(next(b for b in top_bar_buttons(app) if b.text == "English"))
+    await tap(screen(app).ids.departments.children[-1])
+    await tap(next(t for t in screen(app).ids.types.children if t.title == "Visitor"))
+    await wait_for(lambda: app.root.current == "question")
+    for char in "Secret Name":
+        screen(app).type_key(char)
+    assert app.flow.answers["visitor_name"] == "Secret Name"
+    clock[0] += 31  # idle_seconds is 30 in the fixture
+    await wait_for(lambda: app.idle.warning, what="the idle warning")
+    await settle(0.4)
+    screenshot("40-idle-warning-en")
+    clock[0] += 5
+    await wait_for(lambda: app.root.current == "welcome", what="the reset")
+    assert app.flow.answers == {} and app.flow.department_id is None
+    assert app.language == "fr"  # back to the site's language for the next visitor
+    assert not app.idle.warning
+
+
+async def test_large_text_high_contrast_on_every_screen_until_the_session_ends(kiosk):
+    app = kiosk
+    await tap(next(b for b in top_bar_buttons(app) if b.text == "Grand texte"))
+    assert app.theme.high_contrast
+    await settle()
+    screenshot("50-welcome-large-text")
+    await tap(screen(app).ids.check_in)
+    await wait_for(lambda: app.root.current == "whom")
+    await settle()
+    assert app.theme.high_contrast  # kept while the visitor goes on
+    screenshot("51-whom-large-text")
+    await tap(screen(app).ids.departments.children[-1])
+    await tap(next(t for t in screen(app).ids.types.children if t.title == "Patient·e"))
+    await wait_for(lambda: app.root.current == "question")
+    await settle()
+    screenshot("52-question-large-text")
+    app.start_over()
+    assert not app.theme.high_contrast
+
+
+async def test_staff_settings_need_the_pin(kiosk):
+    app = kiosk
+    await tap(screen(app).ids.staff)
+    await wait_for(lambda: app.root.current == "staff")
+    staff = screen(app)
+    for key in "1111":
+        staff.ids.keypad.press(key)
+    await tap(staff.ids.unlock)
+    assert staff.stage == "pin" and staff.error
+    await settle()
+    screenshot("60-staff-pin-wrong-fr")
+    for key in STAFF_PIN:
+        staff.ids.keypad.press(key)
+    await tap(staff.ids.unlock)
+    assert staff.stage == "panel"
+    await settle()
+    screenshot("61-staff-settings-fr")
+    assert "en ligne" in staff.ids.state.text
+
