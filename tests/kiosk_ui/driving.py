@@ -72,13 +72,16 @@ def top_bar_buttons(app: KioskApp) -> list:
     return [w for w in bar.walk() if isinstance(w, BigButton)]
 
 
-async def running_kiosk(base_url: str, token: str, data_dir: Path) -> AsyncIterator[KioskApp]:
-    """A paired kiosk app on the current loop, showing Welcome with the site's configuration."""
+async def running_kiosk(base_url: str, token: str | None, data_dir: Path) -> AsyncIterator[KioskApp]:
+    """A kiosk app on the current loop: paired with the token, showing Welcome with the site's configuration;
+    without a token, showing the pairing screen."""
     settings = KioskSettings(data_dir=data_dir, fullscreen=False, idle_seconds=30, idle_warning_seconds=5)
-    pair_with_token(settings, base_url, token, STAFF_PIN)
+    if token is not None:
+        pair_with_token(settings, base_url, token, STAFF_PIN)
     app = KioskApp(settings, base_url)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    await wait_for(lambda: app.root is not None and app.status.config is not None, 10, "the kiosk to start")
+    await wait_for(lambda: app.root is not None and (token is None or app.status.config is not None), 10,
+                   "the kiosk to start")
     await settle()
     try:
         yield app
