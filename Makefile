@@ -19,11 +19,14 @@ run: $(VENV)/.installed
 	$(VENV)/bin/accueil demo
 
 test: $(VENV)/.installed
+	scripts/ensure-system-packages
 	scripts/ensure-postgresql
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed
+	scripts/ensure-system-packages
 	$(PY) bench/checkin.py
+	$(PY) bench/kiosk_ui.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache

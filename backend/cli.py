@@ -5,9 +5,12 @@ import argparse
 import asyncio
 import logging
 import os
+import subprocess
 import sys
-from pathlib import Path
+import time
+import urllib.request
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from aiohttp import web
@@ -75,15 +78,19 @@ async def _demo(settings: Settings) -> str:
     return token
 
 
-def _print_demo(settings: Settings, host: str, port: int) -> None:
+def _print_demo(settings: Settings, host: str, port: int, with_kiosk: bool) -> None:
     base = f"http://{host}:{port}"
+    if with_kiosk:
+        kiosk = f"opening in a window; its staff PIN is {demo.KIOSK_PIN}"
+    else:
+        kiosk = (f"no display here, so not started; on a machine with a screen: "
+                 f"accueil kiosk --backend {base} --token-file {settings.data_dir / demo.KIOSK_TOKEN_FILE}")
     lines = [
         "",
         "Accueil demo: Clinique médicale du Parc",
         f"  Backend       {base}   (health: {base}/readyz, API: {base}/api/openapi.json)",
         f"  Staff sign-in POST {base}/api/auth/token with a login below; the staff web panel is not built yet.",
-        f"  Kiosk         the kiosk app is not built yet; its device token is in "
-        f"{settings.data_dir / demo.KIOSK_TOKEN_FILE}",
+        f"  Kiosk         {kiosk}",
         f"  Demo logins   password for each: {demo.DEMO_PASSWORD}",
     ]
     for login, name, roles, departments, _listed in demo.STAFF:
@@ -123,6 +130,36 @@ async def _create_kiosk(session: AsyncSession, name: str, site_id: int | None) -
             f"  token         {token}   (or give it to `accueil kiosk --token-file`)")
 
 
+def _demo_with_kiosk(settings: Settings, host: str, port: int, token: str) -> None:
+    """The backend in a child process, the kiosk window in this one (Kivy wants the main thread)."""
+    from kiosk.launcher import launch, pair_with_token
+    from kiosk.settings import KioskSettings
+
+    backend = subprocess.Popen([sys.executable, "-m", "backend", "serve", "--host", host, "--port", str(port)])
+    try:
+        base = f"http://{host}:{port}"
+        if not _wait_ready(f"{base}/readyz", backend):
+            sys.exit("error: the backend did not start; see its log above.")
+        kiosk_settings = KioskSettings(data_dir=settings.data_dir / "kiosk", fullscreen=False)
+        pair_with_token(kiosk_settings, base, token, demo.KIOSK_PIN)
+        launch(kiosk_settings, base)
+    finally:
+        backend.terminate()
+        backend.wait(timeout=30)
+
+
+def _wait_ready(url: str, process: subprocess.Popen, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def _kiosk(args: argparse.Namespace) -> None:
     from kiosk.launcher import launch, pair_with_token
     from kiosk.settings import KioskSettings
@@ -148,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the backend")
     demo_cmd = commands.add_parser("demo", help="migrate, seed the demo clinic once, and run the backend")
+    demo_cmd.add_argument("--no-kiosk", action="store_true", help="only the backend, even with a display")
     for sub in (serve, demo_cmd):
         sub.add_argument("--host", help="address to listen on (default: ACCUEIL_HOST or 127.0.0.1)")
         sub.add_argument("--port", type=int, help="port to listen on (default: ACCUEIL_PORT or 8080)")
@@ -204,9 +242,13 @@ def main(argv: list[str] | None = None) -> None:
                 asyncio.run(_migrate(settings))
                 print(f"database is up to date ({settings.database_label})")
             case "demo":
-                asyncio.run(_demo(settings))
-                _print_demo(settings, host, port)
-                _serve(settings, host, port)
+                token = asyncio.run(_demo(settings))
+                with_kiosk = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not args.no_kiosk
+                _print_demo(settings, host, port, with_kiosk)
+                if with_kiosk:
+                    _demo_with_kiosk(settings, host, port, token)
+                else:
+                    _serve(settings, host, port)
             case "create-user":
                 password = sys.stdin.readline().rstrip("\r\n")
                 staff_id = asyncio.run(_in_transaction(settings, _create_user(args, password)))

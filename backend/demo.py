@@ -16,6 +16,7 @@ from backend.visits.models import VisitorField, VisitorType
 from shared.enums import FieldKind, Role
 
 DEMO_PASSWORD = "accueil-demo"
+KIOSK_PIN = "2468"  # the demo kiosk's staff PIN (settings, leaving full screen)
 KIOSK_TOKEN_FILE = "demo-kiosk.token"
 
 DEPARTMENTS = [
