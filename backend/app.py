@@ -15,6 +15,8 @@ from backend.core.db import Database
 from backend.core.errors import problem_middleware
 from backend.core.events import EventHub
 from backend.core.ratelimit import FailureLimiter
+from backend.core.relay import PostgresRelay
+from backend.routing import service as routing
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.settings import Settings
@@ -63,6 +65,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[DATABASE] = database
     app[HUB] = hub
     log.info("database: %s", settings.database_label)
+    deliveries: set[asyncio.Task] = set()
+    hub.on_delivered.append(lambda reached, event: _record_delivery(app, reached, event, deliveries))
+    if not database.is_sqlite:
+        hub.relay = PostgresRelay(database, hub.publish, app[CLOCK])
+        await hub.relay.start()
     housekeeping = asyncio.create_task(_housekeeping(app))
     try:
         yield
@@ -70,16 +77,35 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         housekeeping.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await housekeeping
+        if hub.relay is not None:
+            await hub.relay.close()
         await hub.close_all()
+        await asyncio.gather(*deliveries, return_exceptions=True)
         await database.dispose()
 
 
+def _record_delivery(app: web.Application, reached: frozenset[int], event: dict, tasks: set[asyncio.Task]) -> None:
+    """A visit's news reached these staff members' panels on this instance: note it on their notifications."""
+    if not reached or "visit" not in event:
+        return
+
+    async def record() -> None:
+        async with app[DATABASE].write() as session:
+            await routing.mark_delivered(session, event["visit"]["id"], reached, app[CLOCK]())
+
+    task = asyncio.ensure_future(record())
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
 async def _housekeeping(app: web.Application) -> None:
-    """Hourly: forget idempotent replies old enough that no kiosk will retry them."""
+    """Hourly: forget idempotent replies old enough that no kiosk will retry them, and relayed events."""
     while True:
         try:
             async with app[DATABASE].write() as session:
                 await idempotency.forget_old(session, app[CLOCK]())
+            if app[HUB].relay is not None:
+                await app[HUB].relay.forget_old()
         except Exception:
             log.exception("housekeeping failed; will try again")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)

@@ -1,6 +1,7 @@
 """Every table, imported once so the metadata is complete (Alembic, tests)."""
 from backend.audit.models import AuditEvent
 from backend.core.db import Base
+from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
 from backend.organisation.models import Department, Site
 from backend.routing.models import Notification
@@ -9,6 +10,6 @@ from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransit
 
 __all__ = [
     "AuditEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
-    "Notification", "Site", "StaffMember", "StaffRole", "StaffToken", "Visit", "VisitTransition",
+    "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffToken", "Visit", "VisitTransition",
     "VisitorField", "VisitorType",
 ]

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
@@ -49,6 +50,8 @@ class EventHub:
     def __init__(self, queue_size: int):
         self.queue_size = queue_size
         self._clients: set[LiveClient] = set()
+        # Across instances (PostgreSQL): events go out through the relay, which hands them back to `publish`.
+        self.relay: Any = None
         # Called with (staff_ids reached, event) after each publish; the routing service records delivery.
         self.on_delivered: list[Callable[[frozenset[int], dict], None]] = []
 
@@ -56,8 +59,15 @@ class EventHub:
     def client_count(self) -> int:
         return len(self._clients)
 
+    async def broadcast(self, event: dict, audience: Audience) -> None:
+        """Send an event to its audience on every backend instance (after the commit of what it reports)."""
+        if self.relay is None:
+            self.publish(event, audience)
+        else:
+            await self.relay.send(event, audience)
+
     def publish(self, event: dict, audience: Audience) -> frozenset[int]:
-        """Queue the event for every client in the audience; returns the staff ids it reached."""
+        """Queue the event for every client of this instance in the audience; returns the staff ids reached."""
         message = json.dumps(event, default=str, separators=(",", ":"))
         reached: set[int] = set()
         for client in list(self._clients):

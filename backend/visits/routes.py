@@ -31,12 +31,8 @@ MAX_LIST = 500
 
 
 async def _publish(request: web.Request, event_type: str, out: VisitOut, audience: Audience) -> None:
-    """Push a visit's news after its commit, then record which recipients' panels it reached."""
-    event = VisitEvent(type=event_type, visit=out).model_dump(mode="json")
-    reached = hub(request).publish(event, audience)
-    if reached:
-        async with database(request).write() as session:
-            await routing.mark_delivered(session, out.id, reached, now(request))
+    """Push a visit's news after its commit; delivery to panels is recorded where they are connected."""
+    await hub(request).broadcast(VisitEvent(type=event_type, visit=out).model_dump(mode="json"), audience)
 
 
 # --- kiosk ---------------------------------------------------------------------------------------

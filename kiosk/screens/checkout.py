@@ -1,20 +1,16 @@
 from kivy.app import App
-from kivy.uix.screenmanager import Screen
 
+from kiosk.screens.base import ListScreen
 from kiosk.screens.tiles import fill
 from kiosk.widgets.keyboard import apply_key
 
 
-class CheckOutScreen(Screen):
+class CheckOutScreen(ListScreen):
     """Leaving: the code on the pass, or one's name among today's visitors."""
 
     def on_kv_post(self, *_args) -> None:
-        app = App.get_running_app()
-        app.bind(language=self.populate)
-        app.checkout.bind(matches=self.populate)
-
-    def on_pre_enter(self, *_args) -> None:
-        self.populate()
+        super().on_kv_post()
+        App.get_running_app().checkout.bind(matches=self.populate)
 
     def populate(self, *_args) -> None:
         app = App.get_running_app()

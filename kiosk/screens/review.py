@@ -1,17 +1,11 @@
 from kivy.app import App
-from kivy.uix.screenmanager import Screen
 
+from kiosk.screens.base import ListScreen
 from kiosk.widgets.review import ReviewRow
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(ListScreen):
     """Everything the visitor said, each with a way to change it, before it is sent."""
-
-    def on_kv_post(self, *_args) -> None:
-        App.get_running_app().bind(language=self.populate)
-
-    def on_pre_enter(self, *_args) -> None:
-        self.populate()
 
     def populate(self, *_args) -> None:
         app = App.get_running_app()

@@ -1,24 +1,23 @@
 from kivy.app import App
 from kivy.properties import BooleanProperty
-from kivy.uix.screenmanager import Screen
 
+from kiosk.screens.base import ListScreen
 from kiosk.screens.tiles import fill
 from kiosk.widgets.keyboard import apply_key
 
 
-class WhomScreen(Screen):
+class WhomScreen(ListScreen):
     """Departments as large tiles, or a person found by typing a few letters of their name."""
 
     searching = BooleanProperty(False)
 
     def on_kv_post(self, *_args) -> None:
-        app = App.get_running_app()
-        app.bind(language=self.populate)
-        app.flow.bind(people=self.populate)
+        super().on_kv_post()
+        App.get_running_app().flow.bind(people=self.populate)
 
     def on_pre_enter(self, *_args) -> None:
         self.searching = False
-        self.populate()
+        super().on_pre_enter()
 
     def populate(self, *_args) -> None:
         app = App.get_running_app()
