@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from backend.appkeys import CLOCK, DATABASE, HUB, PAIRING_LIMITER, SETTINGS, Clock, utc_now
+from backend.appkeys import CLOCK, DATABASE, HUB, PAIRING_LIMITER, SETTINGS, SIGN_IN_LIMITER, Clock, utc_now
 from backend.core.api import Endpoints, json_response, openapi_document
 from backend.core.db import Database
 from backend.core.errors import problem_middleware
 from backend.core.events import EventHub
 from backend.core.ratelimit import FailureLimiter
 from backend.core.relay import PostgresRelay
+from backend.core.security import security_headers
+from backend.panel import routes as panel
 from backend.routing import service as routing
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
@@ -113,12 +115,15 @@ async def _housekeeping(app: web.Application) -> None:
 
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:
     # Bodies are limited per endpoint in read_body; this is the hard cap for anything else.
-    app = web.Application(middlewares=[problem_middleware], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[security_headers, problem_middleware], client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[PAIRING_LIMITER] = FailureLimiter(limit=10, window=dt.timedelta(minutes=10))
+    # Per address, on top of the per-account lock: one address trying many accounts is slowed down too.
+    app[SIGN_IN_LIMITER] = FailureLimiter(limit=20, window=dt.timedelta(minutes=10))
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
+    panel.setup(app)
     app.cleanup_ctx.append(_resources)
     app.on_shutdown.append(_close_live_channels)
     return app

@@ -18,6 +18,7 @@ DATABASE = web.AppKey("database", Database)
 HUB = web.AppKey("hub", EventHub)
 CLOCK = web.AppKey("clock", Clock)
 PAIRING_LIMITER = web.AppKey("pairing_limiter", FailureLimiter)
+SIGN_IN_LIMITER = web.AppKey("sign_in_limiter", FailureLimiter)
 
 
 def utc_now() -> dt.datetime:

@@ -5,11 +5,11 @@ from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
 from backend.organisation.models import Department, Site
 from backend.routing.models import Notification
-from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffToken
+from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffSession, StaffToken
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 
 __all__ = [
     "AuditEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
-    "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffToken", "Visit", "VisitTransition",
+    "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
     "VisitorField", "VisitorType",
 ]

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     token_hours: int = Field(12, ge=1, description="Lifetime of a token obtained by signing in.")
     login_max_failures: int = Field(5, ge=1, description="Wrong passwords in a row before an account locks.")
     login_lock_minutes: int = Field(15, ge=1, description="How long a locked account stays locked.")
+    session_idle_minutes: int = Field(30, ge=1, description="A panel session left idle this long ends.")
+    behind_https: bool = Field(False, description="Behind an HTTPS proxy: session cookies are marked Secure.")
     log_level: str = Field("INFO", description="Python logging level.")
 
     @classmethod

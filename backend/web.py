@@ -4,19 +4,21 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import hmac
 from typing import TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS
+from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS, SIGN_IN_LIMITER
 from backend.core.api import Endpoint, read_body
 from backend.core.db import Database
-from backend.core.errors import Forbidden, NotFound, Unauthorized
+from backend.core.errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from backend.core.events import EventHub, LiveClient
 from backend.core.identity import KIOSK_TOKEN_PREFIX, STAFF_TOKEN_PREFIX, KioskIdentity, StaffIdentity, bearer_token
 from backend.kiosks import service as kiosks
 from backend.staff import service as staff
+from backend.staff import sessions
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,7 +39,65 @@ async def body(request: web.Request, model: type[M]) -> M:
     return await read_body(request, model, request.config_dict[SETTINGS].max_body_bytes)
 
 
+SESSION_COOKIE = "accueil_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_TOKEN = web.RequestKey("csrf_token", str)
+
+
+async def check_sign_in(request: web.Request, session, login: str, password: str) -> staff.SignIn:
+    """The password check, slowed down per address as well as per account."""
+    limiter = request.config_dict[SIGN_IN_LIMITER]
+    address = request.remote or "unknown"
+    at = now(request)
+    if limiter.blocked(address, at):
+        return staff.SignIn(failure=TooManyRequests("Too many failed sign-ins from this address; wait a few minutes."))
+    settings = request.config_dict[SETTINGS]
+    outcome = await staff.check_password(session, login, password, now=at, max_failures=settings.login_max_failures,
+                                         lock_minutes=settings.login_lock_minutes)
+    if outcome.failure is not None:
+        limiter.fail(address, at)
+    return outcome
+
+
+async def session_staff(request: web.Request) -> StaffIdentity | None:
+    """The staff member signed in with this browser's session cookie, if any (the CSRF token is kept aside)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    idle = dt.timedelta(minutes=request.config_dict[SETTINGS].session_idle_minutes)
+    async with database(request).write() as session:
+        found = await sessions.resume(session, token, now(request), idle)
+    if found is None:
+        return None
+    who, csrf = found
+    request[CSRF_TOKEN] = csrf
+    return who
+
+
+def check_csrf(request: web.Request, sent: str | None) -> None:
+    expected = request.get(CSRF_TOKEN)
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
+        raise Forbidden("This form has expired or did not come from Accueil. Reload the page and try again.")
+
+
+def same_origin(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is not None and origin.split("://", 1)[-1] == request.host
+
+
 async def authenticate_staff(request: web.Request) -> StaffIdentity:
+    if "Authorization" not in request.headers:
+        # The panel's own scripts: the session cookie, with the defences a cookie needs.
+        who = await session_staff(request)
+        if who is None:
+            raise Unauthorized("Sign in, or send a token as 'Authorization: Bearer <token>'.")
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            if not same_origin(request):
+                raise Forbidden("Live updates are only for pages of this site.")
+        elif request.method not in SAFE_METHODS:
+            check_csrf(request, request.headers.get(CSRF_HEADER))
+        return who
     token = bearer_token(request)
     async with database(request).read() as session:
         who = await staff.identify(session, token, now(request))

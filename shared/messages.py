@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT / "kiosk", ROOT / "shared"]
+SOURCES = [ROOT / "kiosk", ROOT / "shared", ROOT / "backend" / "panel"]
 TRANSLATED_CALLS = {"t", "_both", "N_", "translate"}
 KV_CALL = re.compile(r"""\bt\(\s*"((?:[^"\\]|\\.)+)\"""")
+TEMPLATE_CALL = re.compile(r"""\b_\(\s*'([^']+)'\s*\)""")
 
 
 def _python_messages(path: Path) -> set[str]:
@@ -27,11 +28,13 @@ def _python_messages(path: Path) -> set[str]:
 
 
 def kiosk_messages() -> set[str]:
-    """Every msgid the kiosk can show."""
+    """Every msgid the kiosk and the staff panel can show."""
     messages: set[str] = set()
     for folder in SOURCES:
         for path in folder.rglob("*.py"):
             messages |= _python_messages(path)
+        for path in folder.rglob("*.html"):
+            messages |= set(TEMPLATE_CALL.findall(path.read_text()))
         for path in folder.rglob("*.kv"):
             messages |= {m.encode().decode("unicode_escape") if "\\" in m else m
                          for m in KV_CALL.findall(path.read_text())}

@@ -24,7 +24,7 @@ _DUMMY_HASH = _hasher.hash("not a password")
 MIN_PASSWORD_LENGTH = 10
 
 
-def _load_staff():
+def load_staff():
     return select(StaffMember).options(selectinload(StaffMember.roles), selectinload(StaffMember.memberships))
 
 
@@ -102,7 +102,7 @@ async def create_token(
 async def identify(session: AsyncSession, token: str, now: dt.datetime) -> StaffIdentity | None:
     """The staff member a token belongs to, or None when it is unknown, expired or revoked."""
     row = await session.execute(
-        _load_staff().join(StaffToken, StaffToken.staff_member_id == StaffMember.id).where(
+        load_staff().join(StaffToken, StaffToken.staff_member_id == StaffMember.id).where(
             StaffToken.token_hash == token_hash(token),
             StaffToken.revoked_at.is_(None),
             (StaffToken.expires_at.is_(None)) | (StaffToken.expires_at > now),
@@ -117,18 +117,15 @@ async def identify(session: AsyncSession, token: str, now: dt.datetime) -> Staff
 class SignIn:
     """The outcome of a sign-in. A failure is returned, not raised, so its count and audit commit."""
 
-    token: str | None = None
-    expires_at: dt.datetime | None = None
     member: StaffMember | None = None
     failure: ApiError | None = None
 
 
-async def sign_in(
-    session: AsyncSession, login: str, password: str, *, now: dt.datetime, token_hours: int,
-    max_failures: int, lock_minutes: int,
+async def check_password(
+    session: AsyncSession, login: str, password: str, *, now: dt.datetime, max_failures: int, lock_minutes: int,
 ) -> SignIn:
-    """Exchange a login and password for a token; too many wrong passwords lock the account for a while."""
-    member = (await session.execute(_load_staff().where(StaffMember.login == login))).scalars().first()
+    """Who signs in with this login and password; too many wrong passwords lock the account for a while."""
+    member = (await session.execute(load_staff().where(StaffMember.login == login))).scalars().first()
     if member is None or not member.active or member.password_hash is None:
         _verify(_DUMMY_HASH, password)
         record(session, ("system", None), "staff.sign_in_failed", "staff_member", None, now, reason="unknown")
@@ -151,11 +148,8 @@ async def sign_in(
     member.locked_until = None
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = _hasher.hash(password)
-    expires_at = now + dt.timedelta(hours=token_hours)
-    token = await create_token(session, login, label="sign-in", at=now, expires_at=expires_at,
-                               actor=("staff", member.id))
     record(session, ("staff", member.id), "staff.signed_in", "staff_member", member.id, now)
-    return SignIn(token=token, expires_at=expires_at, member=member)
+    return SignIn(member=member)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -168,7 +162,7 @@ def _verify(password_hash: str, password: str) -> bool:
 async def kiosk_directory(session: AsyncSession, department_ids: set[int]) -> list[StaffDirectoryEntry]:
     """People visitors may ask for by name: listed, active members of the given departments."""
     members = (await session.execute(
-        _load_staff().where(StaffMember.listed_at_kiosk.is_(True), StaffMember.active.is_(True))
+        load_staff().where(StaffMember.listed_at_kiosk.is_(True), StaffMember.active.is_(True))
         .order_by(StaffMember.display_name)
     )).scalars().all()
     return [
@@ -187,5 +181,5 @@ async def department_member_ids(session: AsyncSession, department_id: int) -> li
 
 
 async def active_member(session: AsyncSession, staff_id: int) -> StaffIdentity | None:
-    member = (await session.execute(_load_staff().where(StaffMember.id == staff_id))).scalars().first()
+    member = (await session.execute(load_staff().where(StaffMember.id == staff_id))).scalars().first()
     return identity_of(member) if member is not None and member.active else None

@@ -196,13 +196,7 @@ async def transition(request: web.Request, who: StaffIdentity) -> web.Response:
 
 async def _move(request: web.Request, session: AsyncSession, visit: Visit, to: VisitState,
                 actor: StaffIdentity | KioskIdentity) -> tuple[VisitOut, Audience]:
-    """Apply a transition inside the caller's transaction; returns what to publish once it commits."""
-    at = now(request)
-    was_waiting = visit.state == VisitState.CHECKED_IN
-    visits.move(visit, to, at, actor, session)
-    if was_waiting:
-        await routing.acknowledge(session, visit.id, getattr(actor, "staff_id", None), at)
-    return visits.visit_out(visit), await routing.visit_audience(session, visit)
+    return await visits.transition(session, visit, to, actor, now(request))
 
 
 async def _moved(request: web.Request, out: VisitOut, audience: Audience | None) -> web.Response:

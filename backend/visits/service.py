@@ -12,9 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit.service import record
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.organisation import service as organisation
 from backend.organisation.models import Site
+from backend.routing import service as routing
 from backend.staff import service as staff
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 from shared.api import (
@@ -246,3 +248,13 @@ def move(visit: Visit, to: VisitState, now: dt.datetime, actor: StaffIdentity | 
                                              by_staff_id=staff_id, by_kiosk_id=kiosk_id))
     record(session, actor.audit_actor, f"visit.{to}", "visit", visit.id, now, from_state=str(visit.state))
     visit.state = to
+
+
+async def transition(session: AsyncSession, visit: Visit, to: VisitState, actor: StaffIdentity | KioskIdentity,
+                     at: dt.datetime) -> tuple[VisitOut, Audience]:
+    """Move a visit on; the first answer acknowledges its notifications. Returns what to publish after commit."""
+    was_waiting = visit.state == VisitState.CHECKED_IN
+    move(visit, to, at, actor, session)
+    if was_waiting:
+        await routing.acknowledge(session, visit.id, getattr(actor, "staff_id", None), at)
+    return visit_out(visit), await routing.visit_audience(session, visit)
