@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export ACCUEIL_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean system-packages
 
 # Reinstall when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -18,15 +18,21 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/accueil demo
 
-test: $(VENV)/.installed
+system-packages:
 	scripts/ensure-system-packages
+
+# axe-core, for the panel's accessibility test (npm, pinned by tests/panel/package-lock.json).
+tests/panel/node_modules/.installed: tests/panel/package.json tests/panel/package-lock.json
+	cd tests/panel && npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: system-packages $(VENV)/.installed tests/panel/node_modules/.installed
 	scripts/ensure-postgresql
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
-	scripts/ensure-system-packages
+bench: system-packages $(VENV)/.installed
 	$(PY) bench/checkin.py
 	$(PY) bench/kiosk_ui.py
 
 clean:
-	rm -rf $(VENV) var test-artifacts .pytest_cache
+	rm -rf $(VENV) var test-artifacts .pytest_cache tests/panel/node_modules
