@@ -17,7 +17,12 @@ async def test_check_in_in_english_for_a_person_found_by_name_in_portrait(backen
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(SCRIPT), base_url, backend.world.tokens["kiosk_a"], str(tmp_path / "kiosk"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    finally:
+        if process.returncode is None:  # timed out: leave no kiosk window behind
+            process.kill()
+            await process.wait()
     assert process.returncode == 0, output.decode()[-4000:]
 
     async with backend.database.read() as session:
