@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.models import AuditEvent
@@ -23,3 +24,13 @@ def record(
         at=at, actor_type=actor_type, actor_id=actor_id, action=action,
         object_type=object_type, object_id=None if object_id is None else str(object_id), details=details,
     ))
+
+
+async def search(session: AsyncSession, *, action: str = "", object_id: str = "", limit: int = 200) -> list[AuditEvent]:
+    """The newest events first, filtered by a part of the action and by the object's id."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    if action.strip():
+        query = query.where(AuditEvent.action.contains(action.strip()))
+    if object_id.strip():
+        query = query.where(AuditEvent.object_id == object_id.strip())
+    return list(await session.scalars(query))

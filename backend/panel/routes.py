@@ -177,6 +177,8 @@ async def move(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     import jinja2
 
+    from backend.panel import history  # noqa: F401  (its pages join `routes`)
+
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.router.add_routes(routes)
     app.router.add_static("/panel/static", HERE / "static", append_version=True)

@@ -178,9 +178,9 @@ async def visit_for_kiosk(session: AsyncSession, kiosk: KioskIdentity, visit_id:
 
 async def list_visits(
     session: AsyncSession, who: StaffIdentity, *, states: list[VisitState], department_id: int | None,
-    day: dt.date | None, limit: int,
+    day: dt.date | None, limit: int, name: str = "",
 ) -> list[Visit]:
-    """Visits the staff member may see, newest first."""
+    """Visits the staff member may see, newest first; `name` is a part of the visitor's name, in any case."""
     require_lobby_access(who)
     query = _visit_query().order_by(Visit.checked_in_at.desc(), Visit.id.desc()).limit(limit)
     if not who.sees_every_department:
@@ -189,6 +189,8 @@ async def list_visits(
         query = query.where(Visit.state.in_(states))
     if department_id is not None:
         query = query.where(Visit.department_id == department_id)
+    if name.strip():
+        query = query.where(Visit.visitor_name.ilike(f"%{_like_escaped(name.strip())}%", escape="\\"))
     if day is not None:
         # "Today" is the site's day, not UTC's.
         windows = []
@@ -198,6 +200,10 @@ async def list_visits(
                            & (Visit.checked_in_at < start + dt.timedelta(days=1)))
         query = query.where(or_(*windows)) if windows else query.where(False)
     return list((await session.execute(query)).scalars().all())
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _folded(text: str) -> str:

@@ -108,3 +108,29 @@ async def test_the_language_is_the_users_choice_and_remembered(backend: Backend)
     await backend.client.get("/panel/language/en?next=/panel/")
     assert "Lobby" in await (await backend.client.get("/panel/")).text()
     assert "Nobody is waiting." in await (await backend.client.get("/panel/board")).text()
+
+
+async def test_history_searches_and_exports_without_live_formulas(backend: Backend):
+    await backend.check_in(visitor_name="=HYPERLINK(\"http://x\")")
+    await backend.check_in(visitor_name="Hélène Côté")
+    await sign_in(backend)
+    page = await (await backend.client.get("/panel/history", params={"q": "hélène"})).text()
+    assert "Hélène Côté" in page and "HYPERLINK" not in page
+    export = await backend.client.get("/panel/history.csv")
+    assert export.status == 200 and export.content_type == "text/csv"
+    text = (await export.read()).decode("utf-8")
+    assert text.startswith("\ufeff")
+    lines = text.splitlines()
+    assert lines[0].startswith("\ufeffArrivé·e à,Visiteur")
+    formula = next(line for line in lines if "HYPERLINK" in line)
+    assert "'=HYPERLINK" in formula
+    async with backend.database.read() as session:
+        from sqlalchemy import select
+
+        from backend.audit.models import AuditEvent
+        assert "visits.exported" in set(await session.scalars(select(AuditEvent.action)))
+
+
+async def test_the_audit_log_is_for_admins(backend: Backend):
+    await sign_in(backend)
+    assert (await backend.client.get("/panel/audit")).status == 403
