@@ -89,7 +89,7 @@ def _print_demo(settings: Settings, host: str, port: int, with_kiosk: bool) -> N
         "",
         "Accueil demo: Clinique médicale du Parc",
         f"  Backend       {base}   (health: {base}/readyz, API: {base}/api/openapi.json)",
-        f"  Staff sign-in POST {base}/api/auth/token with a login below; the staff web panel is not built yet.",
+        f"  Staff panel   {base}/panel/   (sign in with a login below; API tokens: POST {base}/api/auth/token)",
         f"  Kiosk         {kiosk}",
         f"  Demo logins   password for each: {demo.DEMO_PASSWORD}",
     ]
