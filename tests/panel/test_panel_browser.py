@@ -107,3 +107,18 @@ async def test_main_pages_have_no_serious_accessibility_violation(backend: Backe
     await page.get_by_role("button", name="Connexion").click()
     await expect(page.locator("#live-status")).to_have_text("En direct")
     assert await serious_violations(page) == []
+
+
+async def test_five_wrong_passwords_lock_the_account_for_a_while(backend: Backend, page):
+    base = str(backend.client.make_url("")).rstrip("/")
+    await page.goto(f"{base}/panel/sign-in")
+    for _ in range(5):
+        await page.get_by_label("Identifiant").fill("reception")
+        await page.get_by_label("Mot de passe").fill("wrong password")
+        await page.get_by_role("button", name="Connexion").click()
+        await expect(page.get_by_role("alert")).to_have_text("Identifiant ou mot de passe incorrect.")
+    await page.get_by_label("Identifiant").fill("reception")
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Connexion").click()
+    await expect(page.get_by_role("alert")).to_contain_text("ce compte est bloqué")
+    await shot(page, "06-sign-in-locked-fr")

@@ -134,3 +134,23 @@ async def test_history_searches_and_exports_without_live_formulas(backend: Backe
 async def test_the_audit_log_is_for_admins(backend: Backend):
     await sign_in(backend)
     assert (await backend.client.get("/panel/audit")).status == 403
+
+
+async def test_a_session_ends_after_a_while_idle(settings, aiohttp_client):
+    import datetime as dt
+
+    from backend.app import create_app
+    from backend.appkeys import utc_now
+    from tests.backend.conftest import build_world
+
+    clock = [utc_now()]
+    client = await aiohttp_client(create_app(settings, clock=lambda: clock[0]))
+    world = await build_world(client.app[DATABASE])
+    backend = Backend(client=client, database=client.app[DATABASE], world=world)
+    await sign_in(backend)
+    clock[0] += dt.timedelta(minutes=settings.session_idle_minutes - 1)
+    assert (await client.get("/panel/", allow_redirects=False)).status == 200  # still there, and seen again
+    clock[0] += dt.timedelta(minutes=settings.session_idle_minutes - 1)
+    assert (await client.get("/panel/", allow_redirects=False)).status == 200
+    clock[0] += dt.timedelta(minutes=settings.session_idle_minutes + 1)
+    assert (await client.get("/panel/", allow_redirects=False)).status == 303
