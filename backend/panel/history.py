@@ -12,7 +12,7 @@ from backend.audit import service as audit
 from backend.audit.service import record
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
-from backend.panel.routes import STATE_LABELS, language_of, render, routes, signed_in
+from backend.panel.routes import STATE_LABELS, language_of, lobby_staff, render, routes, signed_in
 from backend.visits import service as visits
 from backend.web import database, now
 from shared.enums import Role, VisitState
@@ -55,16 +55,13 @@ async def _history(request: web.Request, who: StaffIdentity) -> dict:
 
 @routes.get("/panel/history")
 async def history(request: web.Request) -> web.Response:
-    who = await signed_in(request)
-    visits.require_lobby_access(who)
-    return render(request, "history.html", await _history(request, who))
+    return render(request, "history.html", await _history(request, await lobby_staff(request)))
 
 
 @routes.get("/panel/history.csv")
 async def history_csv(request: web.Request) -> web.Response:
     """The visits shown by the same filters, for a spreadsheet: UTF-8 with a BOM, no live formula."""
-    who = await signed_in(request)
-    visits.require_lobby_access(who)
+    who = await lobby_staff(request)
     context = await _history(request, who)
     language = language_of(request)
     out = io.StringIO()

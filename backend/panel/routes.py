@@ -56,6 +56,13 @@ async def signed_in(request: web.Request) -> StaffIdentity:
     return who
 
 
+async def lobby_staff(request: web.Request) -> StaffIdentity:
+    """Signed in, with a role that works the lobby (a clerk's session gets 403)."""
+    who = await signed_in(request)
+    visits.require_lobby_access(who)
+    return who
+
+
 @routes.get("/")
 async def home(_request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/panel/")
@@ -153,9 +160,7 @@ async def lobby(request: web.Request) -> web.Response:
 @routes.get("/panel/board")
 async def board(request: web.Request) -> web.Response:
     """The board alone, fetched by the page's script when the live channel says something changed."""
-    who = await signed_in(request)
-    visits.require_lobby_access(who)
-    return render(request, "board.html", await _board(request, who))
+    return render(request, "board.html", await _board(request, await lobby_staff(request)))
 
 
 @routes.post("/panel/visits/{id}/move")
