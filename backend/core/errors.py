@@ -85,8 +85,8 @@ async def problem_middleware(
         headers = {"WWW-Authenticate": 'Bearer realm="accueil"'} if error.status == 401 else None
         return problem_response(error.status, error.title, error.detail, error.errors, headers)
     except web.HTTPException as error:
-        if error.status < 400:
-            raise
+        if error.status < 400 or error.content_type == "text/html":
+            raise  # a redirect, or a page made for a person (the panel's own error pages)
         headers = {k: v for k, v in error.headers.items() if k.lower() in {"allow", "retry-after"}}
         detail = error.text if error.text and not error.text.startswith(f"{error.status}:") else None
         return problem_response(error.status, error.reason, detail or _standard_detail(error), (), headers)

@@ -12,10 +12,10 @@ from backend.audit import service as audit
 from backend.audit.service import record
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
-from backend.panel.routes import STATE_LABELS, language_of, lobby_staff, render, routes, signed_in
+from backend.panel.routes import STATE_LABELS, admin_staff, language_of, lobby_staff, render, routes
 from backend.visits import service as visits
 from backend.web import database, now
-from shared.enums import Role, VisitState
+from shared.enums import VisitState
 from shared.i18n import N_, translate
 
 HISTORY_LIMIT = 500
@@ -83,9 +83,7 @@ async def history_csv(request: web.Request) -> web.Response:
 
 @routes.get("/panel/audit")
 async def audit_log(request: web.Request) -> web.Response:
-    who = await signed_in(request)
-    if Role.ADMIN not in who.roles:
-        return render(request, "forbidden.html", {"who": who}, status=403)
+    who = await admin_staff(request)
     async with database(request).read() as session:
         events = await audit.search(session, action=request.query.get("action", ""),
                                     object_id=request.query.get("object", ""))

@@ -17,7 +17,7 @@ from backend.web import (
     CSRF_TOKEN, SESSION_COOKIE, check_csrf, check_sign_in, database, hub, now, path_id, session_staff,
 )
 from shared.api import VisitEvent
-from shared.enums import OPEN_VISIT_STATES, VISIT_TRANSITIONS, VisitState
+from shared.enums import OPEN_VISIT_STATES, VISIT_TRANSITIONS, Role, VisitState
 from shared.i18n import N_, translate
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +61,20 @@ async def lobby_staff(request: web.Request) -> StaffIdentity:
     who = await signed_in(request)
     visits.require_lobby_access(who)
     return who
+
+
+async def admin_staff(request: web.Request) -> StaffIdentity:
+    """Signed in as an administrator; anyone else gets 403 (the page says why)."""
+    who = await signed_in(request)
+    if Role.ADMIN not in who.roles:
+        raise web.HTTPForbidden(text=render(request, "forbidden.html", {"who": who}).text,
+                                content_type="text/html")
+    return who
+
+
+@routes.get("/panel/admin")
+async def admin_index(request: web.Request) -> web.Response:
+    return render(request, "admin.html", {"who": await admin_staff(request)})
 
 
 @routes.get("/")
