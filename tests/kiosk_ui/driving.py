@@ -20,6 +20,7 @@ PORTRAIT = (800, 1280)
 ORIENTATION = os.environ.get("ACCUEIL_TEST_ORIENTATION", "landscape")
 configure_kivy(fullscreen=False, size=PORTRAIT if ORIENTATION == "portrait" else LANDSCAPE)
 
+from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
 
@@ -44,8 +45,15 @@ async def settle(seconds: float = 0.25) -> None:
     await asyncio.sleep(seconds)
 
 
+async def next_frames(count: int = 2) -> None:
+    """Wait until Kivy has drawn `count` more frames: layouts are then up to date (slow on a loaded machine)."""
+    start = Clock.frames_displayed
+    await wait_for(lambda: Clock.frames_displayed >= start + count, 20, "Kivy to draw")
+
+
 async def tap(widget) -> None:
-    """A real touch at the widget's centre, through the window."""
+    """A real touch at the widget's centre, through the window, once the widget is where it is drawn."""
+    await next_frames()
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
     touch.touch_down()
@@ -54,6 +62,7 @@ async def tap(widget) -> None:
 
 
 def screenshot(name: str) -> Path:
+    """The window as drawn now (call after `settle` or a tap, so the last change is on screen)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob(f"{name}0*.png"):
         old.unlink()
