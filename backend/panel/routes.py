@@ -197,6 +197,9 @@ def setup(app: web.Application) -> None:
     import jinja2
 
     from backend.panel import history  # noqa: F401  (its pages join `routes`)
+    from backend.panel import admin_staff  # noqa: F401
+    from backend.panel import admin_kiosks  # noqa: F401
+    from backend.panel import admin_visitor_types  # noqa: F401
 
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.router.add_routes(routes)

@@ -122,3 +122,23 @@ async def test_five_wrong_passwords_lock_the_account_for_a_while(backend: Backen
     await page.get_by_role("button", name="Connexion").click()
     await expect(page.get_by_role("alert")).to_contain_text("ce compte est bloqué")
     await shot(page, "06-sign-in-locked-fr")
+
+
+async def test_history_and_administration_pages_have_no_serious_accessibility_violation(backend: Backend, page):
+    from backend.staff.models import StaffMember
+    from backend.staff.service import _hasher
+
+    async with backend.database.write() as session:
+        (await session.get(StaffMember, backend.world.staff_ids["admin"])).password_hash = _hasher.hash(PASSWORD)
+    await backend.check_in(visitor_name="Hélène Côté")
+    base = str(backend.client.make_url("")).rstrip("/")
+    await page.goto(f"{base}/panel/sign-in")
+    await page.get_by_label("Identifiant").fill("admin")
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Connexion").click()
+    await expect(page.get_by_role("heading", name="Salle d’attente")).to_be_visible()
+    for path in ("/panel/history", "/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
+                 "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site"):
+        await page.goto(f"{base}{path}")
+        assert await serious_violations(page) == [], path
+    await shot(page, "07-admin-site-fr")

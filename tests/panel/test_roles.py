@@ -10,6 +10,7 @@ from tests.backend.conftest import PASSWORD, Backend
 
 WHO = ["none", "kiosk_a", "admin", "reception", "billing", "paeds", "clerk"]
 LOBBY = {"admin", "reception", "billing", "paeds"}
+ADMIN_ONLY = {"none": 303, "admin": 200, **{w: 403 for w in ("reception", "billing", "paeds", "clerk")}}
 
 # (method, path, expected status by identity). "{visit}" is a Billing visit made by kiosk_a.
 API = [
@@ -31,7 +32,8 @@ PANEL = [
     ("GET", "/panel/board", {"none": 303, "clerk": 403, **{w: 200 for w in LOBBY}}),
     ("GET", "/panel/history", {"none": 303, "clerk": 403, **{w: 200 for w in LOBBY}}),
     ("GET", "/panel/history.csv", {"none": 303, "clerk": 403, **{w: 200 for w in LOBBY}}),
-    ("GET", "/panel/audit", {"none": 303, "admin": 200, **{w: 403 for w in ("reception", "billing", "paeds", "clerk")}}),
+    *[("GET", path, ADMIN_ONLY) for path in ("/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
+                                              "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site")],
 ]
 
 
