@@ -13,9 +13,9 @@ from backend.core.errors import InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.kiosks import admin as kiosks
 from backend.organisation import service as organisation
-from backend.panel.routes import admin_staff, render, routes
+from backend.panel.routes import admin_form, admin_staff, render, routes
 from backend.staff import tokens
-from backend.web import check_csrf, database, now, path_id
+from backend.web import database, now, path_id
 from shared.i18n import N_
 
 PAGE = "/panel/admin/kiosks"
@@ -58,9 +58,7 @@ def _field_errors(error: InvalidInput) -> dict[str, str]:
 
 async def _admin_form(request: web.Request) -> tuple[StaffIdentity, dict[str, str]]:
     """The administrator and the form they posted, once its CSRF token checks out."""
-    who = await admin_staff(request)
-    form = await request.post()
-    check_csrf(request, str(form.get("csrf_token", "")))
+    who, form = await admin_form(request)
     return who, {key: str(value) for key, value in form.items() if isinstance(value, str)}
 
 

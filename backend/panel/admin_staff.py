@@ -7,9 +7,9 @@ from backend.core.errors import InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.organisation import admin as organisation_admin
 from backend.organisation import service as organisation
-from backend.panel.routes import admin_staff, render, routes
+from backend.panel.routes import admin_form, admin_staff, render, routes
 from backend.staff import admin as staff_admin
-from backend.web import check_csrf, database, now, path_id
+from backend.web import database, now, path_id
 from shared.enums import Role
 from shared.i18n import N_
 
@@ -19,14 +19,6 @@ SAVED = {"created": N_("The staff member was created."), "updated": N_("The chan
          "deactivated": N_("The staff member was deactivated: their sessions and API tokens no longer work."),
          "activated": N_("The staff member was reactivated."), "password": N_("The new password was set."),
          "site": N_("The site settings were saved."), "department": N_("The department was saved.")}
-
-
-async def _checked_form(request: web.Request) -> tuple[StaffIdentity, object]:
-    """The admin and their form, once its CSRF token is right (nothing is read or stored otherwise)."""
-    who = await admin_staff(request)
-    form = await request.post()
-    check_csrf(request, str(form.get("csrf_token", "")))
-    return who, form
 
 
 def _roles(form) -> set[Role]:
@@ -71,7 +63,7 @@ async def staff_page(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/staff")
 async def create_staff(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     values = {"login": _text(form, "login", 100).strip(), "display_name": _text(form, "display_name", 200),
               "email": _text(form, "email", 254).strip() or None, "roles": _roles(form),
               "departments": _department_ids(form), "listed_at_kiosk": form.get("listed_at_kiosk") == "1"}
@@ -89,7 +81,7 @@ async def create_staff(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/staff/{id}")
 async def update_staff(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     staff_id = path_id(request)
     values = {"display_name": _text(form, "display_name", 200), "roles": _roles(form),
               "departments": _department_ids(form), "listed_at_kiosk": form.get("listed_at_kiosk") == "1"}
@@ -104,7 +96,7 @@ async def update_staff(request: web.Request) -> web.Response:
 
 
 async def _set_active(request: web.Request, active: bool) -> web.Response:
-    who, _form = await _checked_form(request)
+    who, _form = await admin_form(request)
     staff_id = path_id(request)
     try:
         async with database(request).write() as session:
@@ -126,7 +118,7 @@ async def reactivate_staff(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/staff/{id}/password")
 async def set_password(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     staff_id = path_id(request)
     try:
         async with database(request).write() as session:
@@ -161,7 +153,7 @@ async def site_page(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/site")
 async def update_site(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     values = {name: _text(form, name, 500) for name in organisation_admin.SITE_FIELDS}
     try:
         async with database(request).write() as session:
@@ -174,7 +166,7 @@ async def update_site(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/departments")
 async def create_department(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     values = {"name_fr": _text(form, "name_fr", 200), "name_en": _text(form, "name_en", 200)}
     try:
         async with database(request).write() as session:
@@ -187,7 +179,7 @@ async def create_department(request: web.Request) -> web.Response:
 
 @routes.post("/panel/admin/departments/{id}")
 async def rename_department(request: web.Request) -> web.Response:
-    who, form = await _checked_form(request)
+    who, form = await admin_form(request)
     try:
         async with database(request).write() as session:
             await organisation_admin.rename_department(session, who, path_id(request), _text(form, "name_fr", 200),
@@ -198,7 +190,7 @@ async def rename_department(request: web.Request) -> web.Response:
 
 
 async def _set_department_active(request: web.Request, active: bool) -> web.Response:
-    who, _form = await _checked_form(request)
+    who, _form = await admin_form(request)
     async with database(request).write() as session:
         await organisation_admin.set_department_active(session, who, path_id(request), active, now(request))
     raise web.HTTPSeeOther("/panel/admin/site?saved=department")

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.errors import InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
-from backend.panel.routes import admin_staff, language_of, render, routes
+from backend.panel.routes import admin_form, admin_staff, language_of, render, routes
 from backend.visits import types
-from backend.web import check_csrf, database, now, path_id
+from backend.web import database, now, path_id
 from shared.enums import FieldKind
 from shared.i18n import N_, translate
 
@@ -77,9 +77,7 @@ async def _page(request: web.Request, who: StaffIdentity, scope: str = "", form:
 
 async def _change(request: web.Request, scope: str, change: Change, anchor: str) -> web.Response:
     """Admin only, CSRF-checked, one transaction with its audit event; then back to the page (or 422 with why)."""
-    who = await admin_staff(request)
-    form = await request.post()
-    check_csrf(request, str(form.get("csrf_token", "")))
+    who, form = await admin_form(request)
     try:
         async with database(request).write() as session:
             await change(session, who, await organisation.only_site_id(session), form)

@@ -72,6 +72,14 @@ async def admin_staff(request: web.Request) -> StaffIdentity:
     return who
 
 
+async def admin_form(request: web.Request):
+    """The administrator and the form they posted, once its CSRF token checks out (nothing is read otherwise)."""
+    who = await admin_staff(request)
+    form = await request.post()
+    check_csrf(request, str(form.get("csrf_token", "")))
+    return who, form
+
+
 @routes.get("/panel/admin")
 async def admin_index(request: web.Request) -> web.Response:
     return render(request, "admin.html", {"who": await admin_staff(request)})
