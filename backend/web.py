@@ -102,6 +102,8 @@ async def authenticate_staff(request: web.Request) -> StaffIdentity:
     async with database(request).read() as session:
         who = await staff.identify(session, token, now(request))
         if who is not None:
+            if who.read_only and request.method not in SAFE_METHODS:
+                raise Forbidden("This token may only read; ask an administrator for one that may act.")
             return who
         if token.startswith(KIOSK_TOKEN_PREFIX) and await kiosks.identify(session, token) is not None:
             raise Forbidden("This endpoint is for staff; a kiosk token cannot be used here.")

@@ -44,6 +44,13 @@ class FieldKind(StrEnum):
     DATE = "date"
 
 
+class TokenScope(StrEnum):
+    """What a staff API token may do: read only, or everything its owner's roles allow."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class Language(StrEnum):
     FR = "fr"
     EN = "en"

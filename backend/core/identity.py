@@ -20,6 +20,7 @@ class StaffIdentity:
     display_name: str
     roles: frozenset[Role]
     department_ids: frozenset[int]
+    read_only: bool = False  # signed in with a read-scoped API token
 
     @property
     def sees_every_department(self) -> bool:

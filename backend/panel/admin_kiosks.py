@@ -16,6 +16,7 @@ from backend.organisation import service as organisation
 from backend.panel.routes import admin_form, admin_staff, render, routes
 from backend.staff import tokens
 from backend.web import database, now, path_id
+from shared.enums import TokenScope
 from shared.i18n import N_
 
 PAGE = "/panel/admin/kiosks"
@@ -27,6 +28,7 @@ FIELD_MESSAGES = {
     ("name", "required"): N_("Give the kiosk a name."),
     ("name", "too_long"): N_("Use at most 100 characters."),
     ("label", "required"): N_("Give the token a label, to recognise it later."),
+    ("scope", "scope_invalid"): N_("Choose what the token may do from the list."),
     ("label", "too_long"): N_("Use at most 100 characters."),
     ("expires_in_days", "expiry_invalid"): N_("Give a number of days from 1 to 3650, or leave it empty for no expiry."),
     ("owner", "owner_unknown"): N_("Choose an active staff member."),
@@ -129,7 +131,8 @@ async def create_token(request: web.Request) -> web.Response:
         async with database(request).write() as session:
             _token_id, value = await tokens.create_token(
                 session, owner_id=owner_id, label=form.get("label", ""),
-                expires_in_days=form.get("expires_in_days", ""), actor=who.audit_actor, at=at)
+                expires_in_days=form.get("expires_in_days", ""), actor=who.audit_actor, at=at,
+                scope=form.get("scope", TokenScope.WRITE))
     except InvalidInput as error:
         return render(request, "admin_kiosks.html", await _page(
             request, who, token_errors=_field_errors(error), form=form), status=422)

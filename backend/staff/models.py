@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.db import Base, enum_column
-from shared.enums import Role
+from shared.enums import Role, TokenScope
 
 
 class StaffMember(Base):
@@ -71,6 +71,8 @@ class StaffToken(Base):
     staff_member_id: Mapped[int] = mapped_column(ForeignKey("staff_member.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[TokenScope] = mapped_column(enum_column(TokenScope), default=TokenScope.WRITE,
+                                              server_default=TokenScope.WRITE.value)
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]

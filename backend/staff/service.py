@@ -1,6 +1,7 @@
 """Staff accounts: creation, passwords, tokens, and resolving a token to a staff identity."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ from backend.core.identity import STAFF_TOKEN_PREFIX, StaffIdentity, new_token, 
 from backend.organisation.models import Department
 from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffToken
 from shared.api import FieldProblem, StaffDirectoryEntry
-from shared.enums import Role
+from shared.enums import Role, TokenScope
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong login name as slow as a wrong password.
@@ -102,15 +103,19 @@ async def create_token(
 async def identify(session: AsyncSession, token: str, now: dt.datetime) -> StaffIdentity | None:
     """The staff member a token belongs to, or None when it is unknown, expired or revoked."""
     row = await session.execute(
-        load_staff().join(StaffToken, StaffToken.staff_member_id == StaffMember.id).where(
+        load_staff().add_columns(StaffToken.scope).join(StaffToken, StaffToken.staff_member_id == StaffMember.id)
+        .where(
             StaffToken.token_hash == token_hash(token),
             StaffToken.revoked_at.is_(None),
             (StaffToken.expires_at.is_(None)) | (StaffToken.expires_at > now),
             StaffMember.active.is_(True),
         )
     )
-    member = row.scalars().first()
-    return identity_of(member) if member else None
+    found = row.first()
+    if found is None:
+        return None
+    member, scope = found
+    return dataclasses.replace(identity_of(member), read_only=scope == TokenScope.READ)
 
 
 @dataclass(frozen=True)

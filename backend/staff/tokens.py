@@ -15,12 +15,14 @@ from backend.core.errors import InvalidInput, NotFound
 from backend.core.identity import STAFF_TOKEN_PREFIX, new_token, token_hash
 from backend.staff.models import StaffMember, StaffToken
 from shared.api import FieldProblem
+from shared.enums import TokenScope
 
 LABEL_MAX_LENGTH = 100
 MAX_EXPIRY_DAYS = 3650
 LABEL_REQUIRED = "Give the token a label, to recognise it later."
 LABEL_TOO_LONG = "Use at most 100 characters."
 EXPIRY_INVALID = "Give a number of days from 1 to 3650, or leave it empty for no expiry."
+SCOPE_INVALID = "Choose what the token may do from the list."
 OWNER_UNKNOWN = "Choose an active staff member."
 
 
@@ -33,6 +35,7 @@ class TokenRow:
     created_at: dt.datetime
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
+    scope: TokenScope = TokenScope.WRITE
 
     def active(self, now: dt.datetime) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
@@ -64,7 +67,7 @@ async def list_tokens(session: AsyncSession, *, staff_member_id: int | None = No
         query = query.where(StaffToken.staff_member_id == staff_member_id)
     return [TokenRow(id=token.id, label=token.label, owner_id=token.staff_member_id, owner_name=name,
                      created_at=_aware(token.created_at), expires_at=_aware(token.expires_at),
-                     revoked_at=_aware(token.revoked_at))
+                     revoked_at=_aware(token.revoked_at), scope=token.scope)
             for token, name in (await session.execute(query)).all()]
 
 
@@ -86,7 +89,8 @@ def parse_expiry_days(text: str) -> int | None:
 
 
 async def create_token(session: AsyncSession, *, owner_id: int, label: str, expires_in_days: int | str | None,
-                       actor: tuple[str, int | None], at: dt.datetime) -> tuple[int, str]:
+                       actor: tuple[str, int | None], at: dt.datetime,
+                       scope: TokenScope | str = TokenScope.WRITE) -> tuple[int, str]:
     """A new token for an active staff member: its id and its value, which is never available again.
 
     The expiry is in days (a form's text is accepted); None or empty means it never expires.
@@ -104,6 +108,8 @@ async def create_token(session: AsyncSession, *, owner_id: int, label: str, expi
         problems.append(FieldProblem(field="label", code="too_long", detail=LABEL_TOO_LONG))
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
         problems.append(FieldProblem(field="expires_in_days", code="expiry_invalid", detail=EXPIRY_INVALID))
+    if scope not in set(TokenScope):
+        problems.append(FieldProblem(field="scope", code="scope_invalid", detail=SCOPE_INVALID))
     member = await session.get(StaffMember, owner_id)
     if member is None or not member.active:
         problems.append(FieldProblem(field="owner", code="owner_unknown", detail=OWNER_UNKNOWN))
@@ -112,10 +118,11 @@ async def create_token(session: AsyncSession, *, owner_id: int, label: str, expi
     value = new_token(STAFF_TOKEN_PREFIX)
     expires_at = at + dt.timedelta(days=expires_in_days) if expires_in_days is not None else None
     token = StaffToken(staff_member_id=owner_id, token_hash=token_hash(value), label=label, created_at=at,
-                       expires_at=expires_at)
+                       expires_at=expires_at, scope=TokenScope(scope))
     session.add(token)
     await session.flush()
     record(session, actor, "staff_token.created", "staff_token", token.id, at, owner_id=owner_id, label=label,
+           scope=str(token.scope),
            expires_at=expires_at.isoformat() if expires_at else None)
     return token.id, value
 

@@ -239,3 +239,21 @@ async def test_a_signed_in_token_expires(settings: Settings, aiohttp_client):
     assert (await client.get("/api/visits", headers=headers)).status == 200
     clock.advance(seconds=2)
     assert (await client.get("/api/visits", headers=headers)).status == 401
+
+
+async def test_a_read_only_token_reads_but_cannot_act(backend):
+    from backend.appkeys import utc_now
+    from backend.staff import tokens
+
+    visit = await (await backend.check_in()).json()
+    async with backend.database.write() as session:
+        _id, value = await tokens.create_token(
+            session, owner_id=backend.world.staff_ids["reception"], label="wall display", expires_in_days=None,
+            actor=("system", None), at=utc_now(), scope="read")
+    headers = {"Authorization": f"Bearer {value}"}
+    assert (await backend.client.get("/api/visits", headers=headers)).status == 200
+    counts = await backend.row_counts()
+    refused = await backend.client.post(f"/api/visits/{visit['id']}/acknowledge", headers=headers)
+    assert refused.status == 403
+    assert "only read" in (await refused.json())["detail"]
+    assert await backend.row_counts() == counts
