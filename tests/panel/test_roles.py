@@ -1,6 +1,8 @@
 """Every route, with every role and with none, answers as the role table says."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from backend.app import ENDPOINTS
@@ -80,3 +82,36 @@ def test_the_table_covers_every_json_endpoint():
     assert untabled == {("POST", "/api/auth/token"), ("POST", "/api/kiosk/pair"), ("GET", "/api/ws"),
                         ("GET", "/api/kiosk/ws"), ("POST", "/api/kiosk/check-ins"), ("POST", "/api/kiosk/check-outs"),
                         ("POST", "/api/visits/{visit}/transitions")}
+
+
+async def test_every_panel_form_refuses_whoever_the_table_refuses(backend: Backend):
+    """Each POST route of the panel, found from the router: admins' forms for admins only, visit moves for the
+    lobby roles; signed out, every one sends to the sign-in page. Posted with a valid CSRF token."""
+    async with backend.database.write() as session:
+        for who in WHO[2:]:
+            member = await session.get(StaffMember, backend.world.staff_ids[who])
+            member.password_hash = _hasher.hash(PASSWORD)
+    posts = sorted({r.resource.canonical for r in backend.client.app.router.routes()
+                    if r.method == "POST" and r.resource.canonical.startswith("/panel/")}
+                   - {"/panel/sign-in", "/panel/sign-out"})
+    assert any(p.startswith("/panel/admin/") for p in posts) and "/panel/visits/{id}/move" in posts
+    for who in ["none", *WHO[2:]]:
+        backend.client.session.cookie_jar.clear()
+        csrf = ""
+        if who != "none":
+            await backend.client.post("/panel/sign-in", data={"login": who, "password": PASSWORD})
+            page = await (await backend.client.get("/panel/admin")).text()  # a page (or a 403 page) for all
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        for path in posts:
+            visit = await _visit(backend)
+            url = path.replace("{id}", str(visit))
+            response = await backend.client.post(url, data={"csrf_token": csrf, "to": "acknowledged"},
+                                                 allow_redirects=False)
+            if who == "none":
+                assert response.status == 303 and "/panel/sign-in" in response.headers["Location"], (who, url)
+                continue
+            allowed = who == "admin" if path.startswith("/panel/admin/") else who in LOBBY - {"paeds"}
+            if allowed:
+                assert response.status != 403, (who, url, response.status)
+            else:
+                assert response.status == 403, (who, url, response.status)
