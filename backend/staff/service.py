@@ -13,8 +13,9 @@ from sqlalchemy.orm import selectinload
 
 from backend.audit.service import record
 from backend.core.errors import ApiError, Conflict, InvalidInput, Locked, NotFound, Unauthorized
-from backend.core.identity import STAFF_TOKEN_PREFIX, StaffIdentity, new_token, token_hash
+from backend.core.identity import StaffIdentity, token_hash
 from backend.organisation.models import Department
+from backend.staff import tokens
 from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffToken
 from shared.api import FieldProblem, StaffDirectoryEntry
 from shared.enums import Role, TokenScope
@@ -89,14 +90,12 @@ async def create_token(
     session: AsyncSession, login: str, *, label: str, at: dt.datetime, expires_at: dt.datetime | None = None,
     actor: tuple[str, int | None] = ("system", None),
 ) -> str:
-    """A new staff API token for `login`; the plain token is returned once and never stored."""
+    """A new staff API token for `login` (read and act); the plain token is returned once and never stored."""
     member = await session.scalar(select(StaffMember).where(StaffMember.login == login))
     if member is None or not member.active:
         raise NotFound(f"No active staff member has the login {login!r}.")
-    token = new_token(STAFF_TOKEN_PREFIX)
-    session.add(StaffToken(staff_member_id=member.id, token_hash=token_hash(token), label=label,
-                           created_at=at, expires_at=expires_at))
-    record(session, actor, "staff_token.created", "staff_member", member.id, at, label=label)
+    _token_id, token = await tokens.issue(session, member.id, label=label, expires_at=expires_at,
+                                          scope=TokenScope.WRITE, actor=actor, at=at)
     return token
 
 

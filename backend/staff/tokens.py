@@ -115,15 +115,21 @@ async def create_token(session: AsyncSession, *, owner_id: int, label: str, expi
         problems.append(FieldProblem(field="owner", code="owner_unknown", detail=OWNER_UNKNOWN))
     if problems:
         raise InvalidInput("The token cannot be created.", problems)
-    value = new_token(STAFF_TOKEN_PREFIX)
     expires_at = at + dt.timedelta(days=expires_in_days) if expires_in_days is not None else None
-    token = StaffToken(staff_member_id=owner_id, token_hash=token_hash(value), label=label, created_at=at,
-                       expires_at=expires_at, scope=TokenScope(scope))
+    return await issue(session, owner_id, label=label, expires_at=expires_at, scope=TokenScope(scope), actor=actor,
+                       at=at)
+
+
+async def issue(session: AsyncSession, member_id: int, *, label: str, expires_at: dt.datetime | None,
+                scope: TokenScope, actor: tuple[str, int | None], at: dt.datetime) -> tuple[int, str]:
+    """Store a new token, only its hash, with its audit event; its value is returned this once."""
+    value = new_token(STAFF_TOKEN_PREFIX)
+    token = StaffToken(staff_member_id=member_id, token_hash=token_hash(value), label=label, created_at=at,
+                       expires_at=expires_at, scope=scope)
     session.add(token)
     await session.flush()
-    record(session, actor, "staff_token.created", "staff_token", token.id, at, owner_id=owner_id, label=label,
-           scope=str(token.scope),
-           expires_at=expires_at.isoformat() if expires_at else None)
+    record(session, actor, "staff_token.created", "staff_token", token.id, at, owner_id=member_id, label=label,
+           scope=str(scope), expires_at=expires_at.isoformat() if expires_at else None)
     return token.id, value
 
 
