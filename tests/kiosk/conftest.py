@@ -27,8 +27,9 @@ async def outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
 @pytest.fixture
 async def kiosk(backend: Backend, outbox: Outbox) -> AsyncIterator[BackendClient]:  # noqa: F811
     """The client of kiosk_a, without its background tasks."""
+    # A generous timeout: the suite asserts behaviour, not speed, and SQLite can stall on a busy disk.
     client = BackendClient(str(backend.client.make_url("")), backend.world.tokens["kiosk_a"], outbox,
-                           timeout=2.0, retry_seconds=0.05)
+                           timeout=10.0, retry_seconds=0.05)
     await client.start()
     yield client
     await client.close()

@@ -70,7 +70,7 @@ async def test_refused_check_in_raises_with_field_errors_and_stores_nothing(
 async def test_pairing_gives_the_client_its_token(backend: Backend, outbox: Outbox):
     async with backend.database.write() as session:
         code = await kiosks.issue_pairing_code(session, backend.world.kiosk_ids["kiosk_b"], at=utc_now())
-    client = BackendClient(str(backend.client.make_url("")), None, outbox, timeout=2.0)
+    client = BackendClient(str(backend.client.make_url("")), None, outbox, timeout=10.0)
     await client.start()
     try:
         with pytest.raises(BackendRefused) as refused:
@@ -102,7 +102,7 @@ async def test_find_visits_and_check_out_by_code(backend: Backend, kiosk: Backen
 
 async def test_live_channel_tells_when_staff_acknowledge(backend: Backend, outbox: Outbox):
     client = BackendClient(str(backend.client.make_url("")), backend.world.tokens["kiosk_a"], outbox,
-                           timeout=2.0, retry_seconds=0.05)
+                           timeout=10.0, retry_seconds=0.05)
     events: asyncio.Queue[VisitEvent] = asyncio.Queue()
     client.on_visit_event.append(events.put_nowait)
     await client.start(background=True)
@@ -157,7 +157,7 @@ async def test_check_ins_made_offline_are_sent_once_when_the_backend_returns(set
     runner = await serve(settings, port)
     world = await build_world(runner.app[DATABASE])
     client = BackendClient(f"http://127.0.0.1:{port}", world.tokens["kiosk_a"], outbox,
-                           timeout=2.0, retry_seconds=0.05)
+                           timeout=10.0, retry_seconds=0.05)
     online_changes: list[bool] = []
     pending_counts: list[int] = []
     client.on_online_change.append(online_changes.append)

@@ -548,7 +548,7 @@ async def test_a_check_in_made_offline_is_queued_then_sent_once(
     await offline_client.outbox.close()
     box = Outbox(path)
     await box.open()
-    online = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], box, timeout=2.0)
+    online = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], box, timeout=10.0)
     await online.start()
     try:
         assert await box.count() == 1
@@ -576,7 +576,7 @@ async def test_a_later_check_in_online_sends_the_queued_one_first(
     item = (await offline_client.outbox.pending())[0]
     await outbox.add(item.key, item.body)  # the same item, in the outbox of a client on the real backend
 
-    client = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], outbox, timeout=2.0)
+    client = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], outbox, timeout=10.0)
     await client.start()
     try:
         flow.reset()
@@ -594,7 +594,7 @@ async def test_a_later_check_in_online_sends_the_queued_one_first(
 async def test_the_confirmation_updates_when_staff_acknowledge(
         backend: Backend, config: KioskConfig, outbox: Outbox):
     client = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], outbox,
-                           timeout=2.0, retry_seconds=0.05)
+                           timeout=10.0, retry_seconds=0.05)
     flow = CheckInFlow()
     flow.config = config
     client.on_visit_event.append(flow.on_visit_event)
@@ -764,7 +764,7 @@ async def test_status_follows_the_client(backend: Backend, outbox: Outbox, offli
     await status.count_outbox(offline_client)
     assert (status.pending, status.rejected) == (1, 0)
 
-    client = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], outbox, timeout=2.0)
+    client = BackendClient(backend_url(backend), backend.world.tokens["kiosk_a"], outbox, timeout=10.0)
     status.watch(client)
     await client.start()
     try:
