@@ -21,6 +21,11 @@ from backend.panel import routes as panel
 from backend.routing import service as routing
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
+from backend.payments.routes import routes as payment_routes
+from backend.payments.runtime import payments_context
+from backend.payments.webhooks import stripe_webhook
+from backend.receipts import routes as receipt_pages
+from backend.receipts.routes import routes as receipt_routes
 from backend.settings import Settings
 from backend.staff.routes import routes as staff_routes
 from backend.visits.routes import routes as visit_routes
@@ -55,7 +60,8 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi_document(ENDPOINTS, title="Accueil API", version=VERSION))
 
 
-ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items]
+ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
+             *receipt_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -123,8 +129,11 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app[SIGN_IN_LIMITER] = FailureLimiter(limit=20, window=dt.timedelta(minutes=10))
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
+    app.router.add_post("/hooks/stripe", stripe_webhook)
+    receipt_pages.setup(app)
     panel.setup(app)
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(payments_context)
     app.on_shutdown.append(_close_live_channels)
     return app
 

@@ -85,12 +85,15 @@ def _print_demo(settings: Settings, host: str, port: int, with_kiosk: bool) -> N
     else:
         kiosk = (f"no display here, so not started; on a machine with a screen: "
                  f"accueil kiosk --backend {base} --token-file {settings.data_dir / demo.KIOSK_TOKEN_FILE}")
+    payments = (f"local Stripe emulator at http://127.0.0.1:{settings.stripe_emulator_port} (test mode; the kiosk "
+                f"taps test cards)" if settings.stripe_emulator else "Stripe test mode")
     lines = [
         "",
         "Accueil demo: Clinique médicale du Parc",
         f"  Backend       {base}   (health: {base}/readyz, API: {base}/api/openapi.json)",
         f"  Staff panel   {base}/panel/   (sign in with a login below; API tokens: POST {base}/api/auth/token)",
         f"  Kiosk         {kiosk}",
+        f"  Payments      {payments}",
         f"  Demo logins   password for each: {demo.DEMO_PASSWORD}",
     ]
     for login, name, roles, departments, _listed in demo.STAFF:
@@ -242,6 +245,13 @@ def main(argv: list[str] | None = None) -> None:
                 asyncio.run(_migrate(settings))
                 print(f"database is up to date ({settings.database_label})")
             case "demo":
+                if settings.stripe_secret_key is None:
+                    # No Stripe account: payments go to the local emulator, by the very same code path.
+                    settings = settings.model_copy(update={"stripe_emulator": True})
+                    os.environ["ACCUEIL_STRIPE_EMULATOR"] = "true"  # for the backend's own process
+                elif settings.stripe_live:
+                    sys.exit("error: the demo does not run with a live Stripe key (ACCUEIL_STRIPE_SECRET_KEY); "
+                             "use a test key, or none for the local Stripe emulator.")
                 token = asyncio.run(_demo(settings))
                 with_kiosk = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and not args.no_kiosk
                 _print_demo(settings, host, port, with_kiosk)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.db import Database
 from backend.kiosks import service as kiosks
 from backend.organisation.models import Department, Site
+from backend.payments.models import Fee, SiteTax
 from backend.staff import service as staff
 from backend.visits.models import VisitorField, VisitorType
 from shared.enums import FieldKind, Role
@@ -86,6 +87,16 @@ async def seed(session: AsyncSession, at: dt.datetime) -> bool:
     await session.flush()
     session.add_all(Department(site_id=site.id, name_fr=fr, name_en=en) for fr, en in DEPARTMENTS)
     session.add_all(_visitor_types(site.id))
+    session.add_all([
+        SiteTax(site_id=site.id, name="TPS", rate_ppm=50_000, registration="123456789 RT0001", position=1),
+        SiteTax(site_id=site.id, name="TVQ", rate_ppm=99_750, registration="1234567890 TQ0001", position=2),
+        Fee(site_id=site.id, name_fr="Copie de dossier médical", name_en="Copy of a medical record",
+            unit_amount=1500, taxable=True, max_quantity=5, position=1),
+        Fee(site_id=site.id, name_fr="Formulaire d’assurance rempli", name_en="Insurance form completed",
+            unit_amount=2500, taxable=True, max_quantity=3, position=2),
+        Fee(site_id=site.id, name_fr="Stationnement (journée)", name_en="Parking (day)", unit_amount=800,
+            taxable=True, max_quantity=2, position=3),
+    ])
     await session.flush()
     for login, name, roles, departments, listed in STAFF:
         await staff.create_staff(session, login=login, display_name=name, roles=roles,

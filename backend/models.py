@@ -4,12 +4,15 @@ from backend.core.db import Base
 from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
 from backend.organisation.models import Department, Site
+from backend.payments.models import Fee, Payment, PaymentLine, PaymentRequest, Refund, SiteTax, StripeEvent
+from backend.receipts.models import ReceiptRecord
 from backend.routing.models import Notification
 from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffSession, StaffToken
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 
 __all__ = [
-    "AuditEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
+    "AuditEvent", "Fee", "Payment", "PaymentLine", "PaymentRequest", "ReceiptRecord", "Refund", "SiteTax",
+    "StripeEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
     "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
     "VisitorField", "VisitorType",
 ]

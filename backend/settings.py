@@ -36,6 +36,31 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(30, ge=1, description="A panel session left idle this long ends.")
     behind_https: bool = Field(False, description="Behind an HTTPS proxy: session cookies are marked Secure.")
     log_level: str = Field("INFO", description="Python logging level.")
+    public_url: str | None = Field(
+        None, description="The backend's address as visitors' phones reach it, for receipt links and QR codes; "
+                          "default http://HOST:PORT.")
+    stripe_secret_key: SecretStr | None = Field(
+        None, description="Stripe secret key (sk_live_… or sk_test_…). Without one, the site takes no payments, "
+                          "except in the demo, which runs a local Stripe emulator.")
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, description="Signing secret of the Stripe webhook endpoint /hooks/stripe (whsec_…).")
+    stripe_api_base: str | None = Field(
+        None, description="Another address for Stripe's API: only for the local Stripe emulator.")
+    stripe_emulator: bool = Field(
+        False, description="Run the local Stripe emulator in this process (the demo does); refused with a live key.")
+    stripe_emulator_port: int = Field(12111, ge=1, le=65535, description="Port of the local Stripe emulator.")
+    card_reader_timeout_seconds: float = Field(
+        90, ge=5, description="How long the card reader waits for a card before the payment is called off.")
+    qr_payment_minutes: float = Field(
+        5, ge=1, le=30, description="How long the kiosk shows a pay-by-phone QR code before it expires.")
+    payments_sweep_seconds: float = Field(
+        5, gt=0, description="How often payments left waiting are checked with Stripe (timeouts, lost webhooks).")
+    smtp_host: str | None = Field(None, description="SMTP server for email (receipts, notifications).")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP user, if the server wants one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
+    mail_from: str = Field("accueil@localhost", description="The From address of email the backend sends.")
 
     @classmethod
     def settings_customise_sources(
@@ -65,6 +90,15 @@ class Settings(BaseSettings):
     def database_label(self) -> str:
         """The database URL with any password hidden, for logs and messages."""
         return make_url(self.sqlalchemy_url).render_as_string(hide_password=True)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def stripe_live(self) -> bool:
+        return self.stripe_secret_key is not None and self.stripe_secret_key.get_secret_value().startswith(
+            ("sk_live_", "rk_live_"))
 
     @property
     def is_sqlite(self) -> bool:

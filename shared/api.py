@@ -6,7 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.enums import FieldKind, Language, Role, VisitState
+from shared.enums import (
+    FieldKind, Language, PaymentMethod, PaymentProblem, PaymentRequestState, PaymentState, PrintProblem, Role,
+    VisitState,
+)
 
 
 class Request(BaseModel):
@@ -91,12 +94,32 @@ class KioskOut(Response):
     name: str
 
 
+class FeeOut(Response):
+    """A fee a visitor may pay at the kiosk without a request from staff (a copy of a record, parking)."""
+
+    id: int
+    name: LocalizedText
+    unit_amount: int = Field(description="Minor units of the site's currency, before tax.")
+    taxable: bool
+    max_quantity: int
+
+
+class KioskPayments(Response):
+    """What the kiosk may offer for paying; absent when the site takes no payments."""
+
+    card: bool = Field(description="A card reader is registered to this kiosk.")
+    phone: bool = Field(description="Paying on one's phone by QR code.")
+    test_mode: bool = Field(description="Stripe test mode: the kiosk may simulate a card on its reader.")
+    fees: list[FeeOut] = []
+
+
 class KioskConfig(Response):
     kiosk: KioskOut
     site: SiteOut
     departments: list[DepartmentOut]
     staff: list[StaffDirectoryEntry]
     visitor_types: list[VisitorTypeOut]
+    payments: KioskPayments | None = None
 
 
 class PairRequest(Request):
@@ -172,6 +195,149 @@ class KioskVisitMatch(Response):
 
 class KioskVisitMatches(Response):
     items: list[KioskVisitMatch]
+
+
+# --- payments ----------------------------------------------------------------------------------
+
+class PaymentLineIn(Request):
+    description: str = Field(min_length=1, max_length=200)
+    quantity: int = Field(ge=1, le=1000)
+    unit_amount: int = Field(ge=1, le=100_000_000, description="Minor units of the site's currency, before tax.")
+    taxable: bool = True
+
+
+class PaymentRequestIn(Request):
+    """Staff ask a visitor to pay: for a visit, or for a named person."""
+
+    visit_id: int | None = None
+    payer_name: str = Field(default="", max_length=200)
+    language: Language = Language.FR
+    lines: list[PaymentLineIn] = Field(min_length=1, max_length=50)
+
+
+class FeeRequestIn(Request):
+    """A visitor picks a listed fee at the kiosk."""
+
+    fee_id: int
+    quantity: int = Field(default=1, ge=1, le=100)
+    visit_id: int | None = None
+    language: Language = Language.FR
+
+
+class PaymentLookupIn(Request):
+    code: str = Field(min_length=1, max_length=20, description="The payment code staff gave, or the visit's pass "
+                                                                "code.")
+
+
+class PaymentLineOut(Response):
+    description: str
+    quantity: int
+    unit_amount: int
+    taxable: bool
+    amount: int
+
+
+class PaymentTaxOut(Response):
+    name: str
+    rate_ppm: int = Field(description="Parts per million: 5 % is 50000, 9.975 % is 99750.")
+    registration: str
+    amount: int
+
+
+class PaymentRequestOut(Response):
+    id: int
+    code: str = Field(description="What the visitor types at the kiosk's Pay screen.")
+    state: PaymentRequestState
+    visit_id: int | None
+    payer_name: str
+    language: Language
+    currency: str
+    lines: list[PaymentLineOut]
+    subtotal: int
+    taxes: list[PaymentTaxOut]
+    total: int
+    created_at: dt.datetime
+
+
+class PaymentRequestList(Response):
+    items: list[PaymentRequestOut]
+
+
+class PaymentOut(Response):
+    """One attempt to pay a request; SUCCEEDED means the money was taken."""
+
+    id: int
+    request_id: int
+    method: PaymentMethod
+    state: PaymentState
+    amount: int
+    currency: str
+    problem: PaymentProblem | None = Field(description="Why it did not go through, when it did not.")
+    problem_detail: str = Field(description="Stripe's own words, for staff.")
+    checkout_url: str | None = Field(description="For a QR code: the page where the phone pays.")
+    expires_at: dt.datetime | None = Field(description="When the reader or the QR code stops waiting.")
+    card_brand: str
+    card_last4: str
+    refunded: int
+    receipt_number: str | None
+    receipt_url: str | None
+    created_at: dt.datetime
+    settled_at: dt.datetime | None
+
+
+class PaymentRow(PaymentOut):
+    request_code: str
+    payer_name: str
+
+
+class DayTotal(Response):
+    day: dt.date = Field(description="In the site's time zone.")
+    count: int
+    amount: int = Field(description="Taken that day, minor units.")
+    refunded: int = Field(description="Refunded on those payments so far, minor units.")
+
+
+class PaymentList(Response):
+    items: list[PaymentRow]
+    days: list[DayTotal]
+    currency: str
+
+
+class PaymentEvent(Response):
+    """Pushed on /api/kiosk/ws to the kiosk taking the payment, and on /api/ws to staff."""
+
+    type: Literal["payment.updated"]
+    payment: PaymentOut
+
+
+class TestCardIn(Request):
+    """Test mode only: tap a test card on the kiosk's simulated reader."""
+
+    outcome: Literal["approved", "declined", "insufficient_funds", "expired_card"] = "approved"
+
+
+class PrintOutcomeIn(Request):
+    printed: bool
+    problem: PrintProblem | None = None
+
+
+class RefundIn(Request):
+    amount: int = Field(ge=1, le=100_000_000, description="Minor units; at most what remains unrefunded.")
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class RefundOut(Response):
+    id: int
+    payment_id: int
+    amount: int
+    reason: str
+    state: Literal["pending", "succeeded", "failed"]
+    by_staff_id: int | None
+    created_at: dt.datetime
+
+
+class ReceiptEmailIn(Request):
+    email: str = Field(min_length=3, max_length=254)
 
 
 # --- staff sign-in -----------------------------------------------------------------------------

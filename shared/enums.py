@@ -54,3 +54,53 @@ class TokenScope(StrEnum):
 class Language(StrEnum):
     FR = "fr"
     EN = "en"
+
+
+class PaymentMethod(StrEnum):
+    """How a visitor pays: a card on the kiosk's reader (Stripe Terminal), or their phone (Stripe Checkout)."""
+
+    CARD_PRESENT = "card_present"
+    CHECKOUT = "checkout"
+
+
+class PaymentState(StrEnum):
+    """The life of one attempt to pay. Every state but CREATED and WAITING is final — except that money taken
+    always wins: an attempt cancelled or timed out here but approved at Stripe becomes SUCCEEDED."""
+
+    CREATED = "created"  # recorded, Stripe not yet asked (or its answer not yet recorded)
+    WAITING = "waiting"  # the reader waits for a card / the QR code waits for the phone
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # declined, or the reader refused
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"  # no card presented in time
+    EXPIRED = "expired"  # the QR code's checkout expired
+
+
+FINAL_PAYMENT_STATES = frozenset(PaymentState) - {PaymentState.CREATED, PaymentState.WAITING}
+
+
+class PaymentRequestState(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class PaymentProblem(StrEnum):
+    """Why a payment did not go through, in words the kiosk can translate for the visitor."""
+
+    DECLINED = "declined"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    EXPIRED_CARD = "expired_card"
+    LOST_OR_STOLEN = "lost_or_stolen"
+    INCORRECT_CODE = "incorrect_code"  # CVC or PIN
+    PROCESSING_ERROR = "processing_error"
+    READER_UNAVAILABLE = "reader_unavailable"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class PrintProblem(StrEnum):
+    OFFLINE = "offline"
+    PAPER_OUT = "paper_out"
+    ERROR = "error"

@@ -23,6 +23,8 @@ class KioskDevice(Base):
     # A short single-use code typed on the kiosk's touchscreen to obtain its token (hash only).
     pairing_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     pairing_expires_at: Mapped[dt.datetime | None]
+    # The Stripe Terminal reader beside this kiosk (tmr_…), which takes its card payments.
+    stripe_reader_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class IdempotentReply(Base):

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 from aiohttp import web
+from sqlalchemy import select
 
 from backend.core.api import Endpoints, json_response
 from backend.core.identity import KioskIdentity
 from backend.kiosks import service as kiosks
+from backend.kiosks.models import KioskDevice
+from backend.payments import requests
+from backend.payments.runtime import CASHIER
 from backend.appkeys import PAIRING_LIMITER
 from backend.core.errors import TooManyRequests, Unauthorized
 from backend.web import body, database, now, serve_live
-from shared.api import KioskConfig, KioskOut, PairOut, PairRequest, VisitEvent
+from shared.api import KioskConfig, KioskPayments, KioskOut, PairOut, PairRequest, VisitEvent
 
 routes = Endpoints()
 
@@ -19,6 +23,11 @@ routes = Endpoints()
 async def kiosk_config(request: web.Request, kiosk: KioskIdentity) -> web.Response:
     async with database(request).read() as session:
         config = await kiosks.config(session, kiosk)
+        desk = request.config_dict.get(CASHIER)
+        if desk is not None:
+            reader = await session.scalar(select(KioskDevice.stripe_reader_id).where(KioskDevice.id == kiosk.kiosk_id))
+            config.payments = KioskPayments(card=bool(reader), phone=True, test_mode=desk.gateway.test_mode,
+                                            fees=await requests.kiosk_fees(session, kiosk.site_id))
     return json_response(config)
 
 

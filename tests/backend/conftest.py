@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -88,6 +89,19 @@ async def build_world(database: Database) -> World:
             world.kiosk_ids[name] = kiosk.id
             world.tokens[name] = token
     return world
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from backend.app import create_app
 from backend.appkeys import DATABASE, utc_now
 from backend.audit.models import AuditEvent
 from backend.settings import Settings
-from tests.backend.conftest import PASSWORD, Backend, build_world
+from tests.backend.conftest import FakeClock, PASSWORD, Backend, build_world
 
 PROBLEM = "application/problem+json"
 SIGN_IN = "/api/auth/token"
@@ -192,19 +192,6 @@ async def test_four_wrong_passwords_do_not_lock_and_a_success_starts_the_count_a
         await problem_of(await sign_in(backend, "wrong horse battery"), 401)
     assert (await sign_in(backend, PASSWORD)).status == 201
     assert "staff.locked" not in await audit_actions(backend)
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = utc_now()
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 async def test_a_locked_account_opens_again_after_the_lock_time(settings: Settings, aiohttp_client):

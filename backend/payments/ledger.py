@@ -1,0 +1,50 @@
+"""The payments list staff read: filtered, newest first, with totals per day in the site's time zone."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.organisation.models import Site
+from backend.payments.models import Payment, PaymentRequest
+from shared.api import DayTotal, PaymentList, PaymentRow
+from shared.enums import PaymentMethod, PaymentState
+
+MAX_ROWS = 1000
+
+
+async def site_zone(session: AsyncSession) -> tuple[ZoneInfo, str]:
+    site = await session.scalar(select(Site).order_by(Site.id).limit(1))
+    return (ZoneInfo(site.time_zone), site.currency) if site else (ZoneInfo("UTC"), "CAD")
+
+
+async def payments(session: AsyncSession, cashier, *, day_from: dt.date | None, day_to: dt.date | None,
+                   states: list[PaymentState], method: PaymentMethod | None, text: str = "") -> PaymentList:
+    zone, currency = await site_zone(session)
+    query = (select(Payment, PaymentRequest).join(PaymentRequest, PaymentRequest.id == Payment.request_id)
+             .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(MAX_ROWS))
+    if day_from is not None:
+        query = query.where(Payment.created_at >= dt.datetime.combine(day_from, dt.time(), zone))
+    if day_to is not None:
+        query = query.where(Payment.created_at < dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), zone))
+    if states:
+        query = query.where(Payment.state.in_(states))
+    if method is not None:
+        query = query.where(Payment.method == method)
+    if text.strip():
+        needle = text.strip()
+        query = query.where(PaymentRequest.payer_name.icontains(needle) | (PaymentRequest.code == needle.upper()))
+    rows, days = [], defaultdict(lambda: [0, 0, 0])
+    for payment, request in (await session.execute(query)).all():
+        out = await cashier.payment_out(session, payment)
+        rows.append(PaymentRow(**out.model_dump(), request_code=request.code, payer_name=request.payer_name))
+        if payment.state == PaymentState.SUCCEEDED:
+            totals = days[payment.settled_at.astimezone(zone).date()]
+            totals[0] += 1
+            totals[1] += payment.amount
+            totals[2] += payment.refunded
+    return PaymentList(items=rows, currency=currency, days=[
+        DayTotal(day=day, count=c, amount=a, refunded=r) for day, (c, a, r) in sorted(days.items(), reverse=True)])

@@ -1,0 +1,1 @@
+"""Receipts: the digital copy (PDF) of what the kiosk prints."""
