@@ -23,7 +23,7 @@ from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.payments.routes import routes as payment_routes
 from backend.payments.runtime import payments_context
-from backend.payments.webhooks import stripe_webhook
+from backend.payments.webhooks import routes as webhook_routes
 from backend.receipts import routes as receipt_pages
 from backend.receipts.routes import routes as receipt_routes
 from backend.settings import Settings
@@ -61,7 +61,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
-             *receipt_routes.items]
+             *receipt_routes.items, *webhook_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -129,7 +129,6 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app[SIGN_IN_LIMITER] = FailureLimiter(limit=20, window=dt.timedelta(minutes=10))
     for endpoint in ENDPOINTS:
         app.router.add_route(endpoint.method, endpoint.path, with_auth(endpoint))
-    app.router.add_post("/hooks/stripe", stripe_webhook)
     receipt_pages.setup(app)
     panel.setup(app)
     app.cleanup_ctx.append(_resources)

@@ -35,6 +35,7 @@ def require(who: StaffIdentity, roles: frozenset[Role], what: str) -> None:
 @routes.route("POST", "/api/kiosk/payment-lookups", summary="What a visitor owes, found by a code",
               auth="kiosk", body=PaymentLookupIn, response=PaymentRequestList, errors=(404, 409))
 async def lookup(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    cashier(request)  # a site that takes no payments says so first
     data = await body(request, PaymentLookupIn)
     async with database(request).read() as session:
         found = await requests.lookup(session, kiosk, data.code)
@@ -44,6 +45,7 @@ async def lookup(request: web.Request, kiosk: KioskIdentity) -> web.Response:
 @routes.route("POST", "/api/kiosk/payment-requests", summary="A visitor picks a listed fee to pay", auth="kiosk",
               body=FeeRequestIn, response=PaymentRequestOut, status=201, errors=(422,))
 async def request_fee(request: web.Request, kiosk: KioskIdentity) -> web.Response:
+    cashier(request)
     data = await body(request, FeeRequestIn)
     async with database(request).write() as session:
         made = await requests.create_from_fee(session, kiosk, fee_id=data.fee_id, quantity=data.quantity,
@@ -105,6 +107,7 @@ async def kiosk_test_card(request: web.Request, kiosk: KioskIdentity) -> web.Res
               body=PaymentRequestIn, response=PaymentRequestOut, status=201, errors=(403, 409, 422))
 async def create_request(request: web.Request, who: StaffIdentity) -> web.Response:
     require(who, CASHIER_ROLES, "ask for payments")
+    cashier(request)
     data = await body(request, PaymentRequestIn)
     async with database(request).write() as session:
         made = await requests.create_for_staff(

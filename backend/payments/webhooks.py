@@ -8,6 +8,7 @@ import stripe
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
+from backend.core.api import Endpoints
 from backend.core.errors import BadRequest
 from backend.payments.models import StripeEvent
 from backend.payments.runtime import cashier
@@ -20,7 +21,11 @@ INTENT_EVENTS = {"payment_intent.succeeded", "payment_intent.payment_failed", "p
 READER_EVENTS = {"terminal.reader.action_succeeded", "terminal.reader.action_failed"}
 CHECKOUT_EVENTS = {"checkout.session.completed", "checkout.session.expired"}
 
+routes = Endpoints()
 
+
+@routes.route("POST", "/hooks/stripe", summary="Stripe's webhook events, signed (Stripe-Signature)", auth=None,
+              errors=(400, 409), headers=(("Stripe-Signature", True, "Stripe's signature of the raw body."),))
 async def stripe_webhook(request: web.Request) -> web.Response:
     desk = cashier(request)
     raw = await request.content.read(MAX_EVENT_BYTES + 1)

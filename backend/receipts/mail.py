@@ -14,13 +14,15 @@ __all__ = ["send_receipt", "valid_address"]
 
 
 async def send_receipt(settings: Settings, receipt: Receipt, address: str) -> None:
-    _ = lambda text: translate(receipt.language, text)  # noqa: E731
+    def t(text: str) -> str:
+        return translate(receipt.language, text)
+
     message = EmailMessage()
     message["To"] = address
-    message["Subject"] = _("Your receipt {number} — {site}").format(number=receipt.number, site=receipt.site_name)
+    message["Subject"] = t("Your receipt {number} — {site}").format(number=receipt.number, site=receipt.site_name)
     message.set_content("\n".join([
-        _("Thank you for your payment."),
-        _("Your receipt is attached; you can also see it at:"),
+        t("Thank you for your payment."),
+        t("Your receipt is attached; you can also see it at:"),
         receipt.url,
         "",
         receipt.site_name,

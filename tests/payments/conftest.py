@@ -55,13 +55,19 @@ class Till(Backend):
 
 
 @pytest.fixture
-async def till(settings, aiohttp_client) -> Till:
+def till_overrides() -> dict[str, Any]:
+    """More settings for the till's backend (a test module overrides this fixture, e.g. for an SMTP server)."""
+    return {}
+
+
+@pytest.fixture
+async def till(settings, aiohttp_client, till_overrides) -> Till:
     clock = FakeClock()
     async with running_emulator(webhook_url=None, webhook_secret=WEBHOOK_SECRET, clock=clock,
                                 webhook_retry_delays=(0.05, 0.1, 0.2, 0.4)) as emulator:
         settings = settings.model_copy(update={
             "stripe_secret_key": SecretStr("sk_test_emulator"), "stripe_api_base": emulator.base_url,
-            "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET), "payments_sweep_seconds": 3600})
+            "stripe_webhook_secret": SecretStr(WEBHOOK_SECRET), "payments_sweep_seconds": 3600, **till_overrides})
         app = create_app(settings, clock=clock)
         client = await aiohttp_client(app)
         emulator.webhook_url = str(client.make_url("/hooks/stripe"))
