@@ -237,6 +237,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("error: the database is not up to date; run `accueil migrate` first.")
     host = getattr(args, "host", None) or settings.host
     port = getattr(args, "port", None) or settings.port
+    # Where it really listens: receipt links and the emulator's webhooks are built from these.
+    settings = settings.model_copy(update={"host": host, "port": port})
     try:
         match args.command:
             case "serve":
