@@ -269,6 +269,8 @@ class Cashier:
                 Payment.state.in_([PaymentState.CREATED, PaymentState.WAITING]))))
             pending_refunds = list(await session.scalars(select(Refund.id).where(
                 Refund.state == "pending", Refund.created_at < at - CREATED_GRACE)))
+        # Forget when payments that are settled now were last asked about.
+        self._checked = {pid: when for pid, when in self._checked.items() if pid in {p.id for p in open_payments}}
         for payment in open_payments:
             try:
                 if payment.state == PaymentState.CREATED and payment.created_at < at - CREATED_GRACE:
