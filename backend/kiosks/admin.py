@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import string
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ ONLINE_WINDOW = dt.timedelta(minutes=2)
 NAME_MAX_LENGTH = 100
 NAME_REQUIRED = "Give the kiosk a name."
 NAME_TOO_LONG = "Use at most 100 characters."
+# Stripe Terminal reader ids: "tmr_" and letters or digits.
+READER_ID = re.compile(r"^tmr_[A-Za-z0-9]{4,60}$")
+READER_INVALID = "A Stripe reader id looks like tmr_FDOt2wlRZEdpd7; leave it empty for no reader."
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class KioskRow:
     revoked_at: dt.datetime | None
     pairing_expires_at: dt.datetime | None
     online: bool
+    stripe_reader_id: str = ""
 
     @property
     def revoked(self) -> bool:
@@ -65,7 +70,8 @@ async def list_kiosks(session: AsyncSession, now: dt.datetime) -> list[KioskRow]
             id=kiosk.id, name=kiosk.name, created_at=_aware(kiosk.created_at),
             last_seen_at=_aware(kiosk.last_seen_at) if kiosk.last_seen_at else None,
             revoked_at=_aware(kiosk.revoked_at) if kiosk.revoked_at else None, pairing_expires_at=pairing,
-            online=kiosk.revoked_at is None and is_online(kiosk.last_seen_at, now)))
+            online=kiosk.revoked_at is None and is_online(kiosk.last_seen_at, now),
+            stripe_reader_id=kiosk.stripe_reader_id or ""))
     return rows
 
 
@@ -126,3 +132,20 @@ async def revoke_kiosk(session: AsyncSession, kiosk_id: int, *, actor: tuple[str
     kiosk.pairing_expires_at = None
     record(session, actor, "kiosk.revoked", "kiosk_device", kiosk.id, at, name=kiosk.name)
     return True
+
+
+async def set_card_reader(session: AsyncSession, kiosk_id: int, reader_id: str, *, actor: tuple[str, int | None],
+                          at: dt.datetime) -> KioskDevice:
+    """The Stripe Terminal reader beside an active kiosk, which takes its card payments; blank for none."""
+    reader_id = reader_id.strip()
+    if reader_id and not READER_ID.match(reader_id):
+        raise InvalidInput("This is not a Stripe reader id.",
+                           [FieldProblem(field="stripe_reader_id", code="reader_invalid", detail=READER_INVALID)])
+    kiosk = await session.get(KioskDevice, kiosk_id)
+    if kiosk is None or kiosk.revoked_at is not None:
+        raise NotFound(f"There is no active kiosk {kiosk_id}.")
+    if (kiosk.stripe_reader_id or "") != reader_id:
+        record(session, actor, "kiosk.card_reader_set", "kiosk_device", kiosk.id, at,
+               previous=kiosk.stripe_reader_id, reader=reader_id or None)
+        kiosk.stripe_reader_id = reader_id or None
+    return kiosk

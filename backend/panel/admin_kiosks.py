@@ -22,6 +22,7 @@ from shared.i18n import N_
 PAGE = "/panel/admin/kiosks"
 CONFIRM_REVOKE = N_("Tick the box to confirm.")
 DONE = {"kiosk-revoked": N_("The kiosk is revoked: its token no longer works."),
+        "reader-saved": N_("The card reader is saved: the kiosk takes cards on it from its next payment."),
         "token-revoked": N_("The token is revoked: it no longer works.")}
 # What the services' field problems say, in words the catalogs know (by field and code).
 FIELD_MESSAGES = {
@@ -32,6 +33,8 @@ FIELD_MESSAGES = {
     ("label", "too_long"): N_("Use at most 100 characters."),
     ("expires_in_days", "expiry_invalid"): N_("Give a number of days from 1 to 3650, or leave it empty for no expiry."),
     ("owner", "owner_unknown"): N_("Choose an active staff member."),
+    ("stripe_reader_id", "reader_invalid"): N_("A Stripe reader id looks like tmr_FDOt2wlRZEdpd7; leave it empty for "
+                                               "no reader."),
 }
 
 
@@ -47,7 +50,7 @@ async def _page(request: web.Request, who: StaffIdentity, **extra: object) -> di
         "who": who, "kiosks": kiosk_rows, "tokens": token_rows, "owners": owners, "now": at,
         "local": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "",
         "done": DONE.get(request.query.get("done", "")), "pairing": None, "new_token": None,
-        "kiosk_errors": {}, "token_errors": {}, "revoke_error": None, "form": {},
+        "kiosk_errors": {}, "token_errors": {}, "revoke_error": None, "form": {}, "reader_error": None,
     }
     context.update(extra)
     return context
@@ -119,6 +122,21 @@ async def revoke_kiosk(request: web.Request) -> web.Response:
     async with database(request).write() as session:
         await kiosks.revoke_kiosk(session, kiosk_id, actor=who.audit_actor, at=now(request))
     raise web.HTTPSeeOther(PAGE + "?done=kiosk-revoked")
+
+
+@routes.post(PAGE + "/{id}/card-reader")
+async def set_card_reader(request: web.Request) -> web.Response:
+    who, form = await _admin_form(request)
+    kiosk_id = path_id(request)
+    try:
+        async with database(request).write() as session:
+            await kiosks.set_card_reader(session, kiosk_id, form.get("stripe_reader_id", "")[:100],
+                                         actor=who.audit_actor, at=now(request))
+    except InvalidInput as error:
+        return render(request, "admin_kiosks.html", await _page(request, who, reader_error={
+            "kiosk": kiosk_id, "value": form.get("stripe_reader_id", "")[:100],
+            "message": _field_errors(error)["stripe_reader_id"]}), status=422)
+    raise web.HTTPSeeOther(PAGE + "?done=reader-saved")
 
 
 @routes.post(PAGE + "/tokens")

@@ -11,6 +11,8 @@ from backend.appkeys import SETTINGS
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
+from backend.payments.routes import CASHIER_ROLES
+from backend.payments.runtime import CASHIER
 from backend.staff import sessions
 from backend.visits import service as visits
 from backend.web import (
@@ -40,10 +42,14 @@ def language_of(request: web.Request) -> str:
     return "en" if request.headers.get("Accept-Language", "").lower().startswith("en") else "fr"
 
 
-def render(request: web.Request, template: str, context: dict, status: int = 200) -> web.Response:
-    language = language_of(request)
+def render(request: web.Request, template: str, context: dict, status: int = 200, *,
+           language: str | None = None) -> web.Response:
+    language = language or language_of(request)
+    who = context.get("who")
     context = {**context, "language": language, "_": lambda message: translate(language, message),
-               "csrf_token": request.get(CSRF_TOKEN, ""), "path": request.path_qs}
+               "csrf_token": request.get(CSRF_TOKEN, ""), "path": request.path_qs,
+               # The nav's Payments entry: for the roles that may see payments, on a site that takes them.
+               "payments_nav": bool(who and who.roles & CASHIER_ROLES and request.config_dict.get(CASHIER))}
     response = aiohttp_jinja2.render_template(template, request, context, status=status)
     response.headers["Cache-Control"] = "no-store"  # pages hold personal data
     return response
@@ -65,19 +71,29 @@ async def lobby_staff(request: web.Request) -> StaffIdentity:
 
 async def admin_staff(request: web.Request) -> StaffIdentity:
     """Signed in as an administrator; anyone else gets 403 (the page says why)."""
+    return await staff_with_role(request, frozenset({Role.ADMIN}))
+
+
+async def staff_with_role(request: web.Request, roles: frozenset[Role]) -> StaffIdentity:
+    """Signed in with one of `roles`; anyone else gets 403 (the page says why)."""
     who = await signed_in(request)
-    if Role.ADMIN not in who.roles:
+    if not who.roles & roles:
         raise web.HTTPForbidden(text=render(request, "forbidden.html", {"who": who}).text,
                                 content_type="text/html")
     return who
 
 
-async def admin_form(request: web.Request):
-    """The administrator and the form they posted, once its CSRF token checks out (nothing is read otherwise)."""
-    who = await admin_staff(request)
+async def role_form(request: web.Request, roles: frozenset[Role]):
+    """Someone with one of `roles` and the form they posted, once its CSRF token checks out."""
+    who = await staff_with_role(request, roles)
     form = await request.post()
     check_csrf(request, str(form.get("csrf_token", "")))
     return who, form
+
+
+async def admin_form(request: web.Request):
+    """The administrator and the form they posted, once its CSRF token checks out (nothing is read otherwise)."""
+    return await role_form(request, frozenset({Role.ADMIN}))
 
 
 @routes.get("/panel/admin")
@@ -208,6 +224,7 @@ def setup(app: web.Application) -> None:
     from backend.panel import admin_staff  # noqa: F401
     from backend.panel import admin_kiosks  # noqa: F401
     from backend.panel import admin_visitor_types  # noqa: F401
+    from backend.panel import payments, payment_requests, admin_payments  # noqa: F401
 
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.router.add_routes(routes)

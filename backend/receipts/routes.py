@@ -7,15 +7,14 @@ from sqlalchemy import select
 
 from backend.appkeys import SETTINGS
 from backend.core.api import Endpoints, json_response
-from backend.core.errors import Conflict, NotFound
+from backend.core.errors import NotFound
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.payments.models import Payment
 from backend.payments.routes import REFUND_ROLES, payment_or_404, require
 from backend.payments.runtime import cashier
-from backend.receipts import mail
+from backend.receipts import sending
 from backend.receipts import service as receipts
-from backend.receipts.models import ReceiptRecord
 from backend.receipts.pdf import receipt_pdf
 from backend.audit import service as audit
 from backend.web import body, database, hub, now, path_id
@@ -27,13 +26,6 @@ routes = Endpoints()
 PAPERS = ("roll", "a4", "letter")
 
 
-async def _record(session, payment_id: int) -> ReceiptRecord:
-    record = await receipts.for_payment(session, payment_id)
-    if record is None:
-        raise Conflict("This payment has no receipt: it did not go through.")
-    return record
-
-
 def _base_url(request: web.Request) -> str:
     return request.config_dict[SETTINGS].base_url
 
@@ -43,7 +35,7 @@ def _base_url(request: web.Request) -> str:
 async def kiosk_receipt(request: web.Request, kiosk: KioskIdentity) -> web.Response:
     async with database(request).read() as session:
         payment = await cashier(request).kiosk_payment(session, kiosk, path_id(request))
-        record = await _record(session, payment.id)
+        record = await sending.issued_record(session, payment.id)
         return json_response(await receipts.receipt(session, record, _base_url(request)))
 
 
@@ -55,7 +47,7 @@ async def print_outcome(request: web.Request, kiosk: KioskIdentity) -> web.Respo
     at = now(request)
     async with database(request).write() as session:
         payment = await cashier(request).kiosk_payment(session, kiosk, path_id(request))
-        record = await _record(session, payment.id)
+        record = await sending.issued_record(session, payment.id)
         if data.printed:
             record.printed_at, record.print_problem = at, None
         else:
@@ -74,34 +66,18 @@ async def print_outcome(request: web.Request, kiosk: KioskIdentity) -> web.Respo
 @routes.route("POST", "/api/payments/{id}/reprint", summary="Print the receipt again at the kiosk that took it",
               auth="staff", status=202, errors=(403, 404, 409))
 async def reprint(request: web.Request, who: StaffIdentity) -> web.Response:
-    require(who, REFUND_ROLES, "reprint receipts")
-    async with database(request).write() as session:
-        payment = await payment_or_404(session, path_id(request))
-        record = await _record(session, payment.id)
-        if payment.kiosk_id is None:
-            raise Conflict("This payment was not taken at a kiosk; download the receipt instead.")
-        receipt = await receipts.receipt(session, record, _base_url(request))
-        audit.record(session, who.audit_actor, "receipt.reprint", "receipt", record.number, now(request))
-    await hub(request).broadcast({"type": "receipt.reprint", "payment_id": payment.id,
-                                  "receipt": receipt.model_dump(mode="json")},
-                                 Audience(kiosk_ids=frozenset({payment.kiosk_id})))
+    await sending.reprint(database(request), hub(request), who, path_id(request), base_url=_base_url(request),
+                          at=now(request))
     return web.Response(status=202)
 
 
 @routes.route("POST", "/api/payments/{id}/receipt-email", summary="Email the receipt (PDF attached)",
               auth="staff", body=ReceiptEmailIn, status=202, errors=(403, 404, 409, 422, 503))
 async def email_receipt(request: web.Request, who: StaffIdentity) -> web.Response:
-    require(who, REFUND_ROLES, "email receipts")
+    require(who, REFUND_ROLES, "email receipts")  # before reading the body: a refused role learns nothing more
     data = await body(request, ReceiptEmailIn)
-    address = mail.valid_address(data.email)
-    async with database(request).read() as session:
-        record = await _record(session, (await payment_or_404(session, path_id(request))).id)
-        receipt = await receipts.receipt(session, record, _base_url(request))
-    await mail.send_receipt(request.config_dict[SETTINGS], receipt, address)
-    async with database(request).write() as session:
-        (await session.get(ReceiptRecord, record.id)).emailed_to = address
-        audit.record(session, who.audit_actor, "receipt.emailed", "receipt", record.number, now(request),
-                     to=address)
+    await sending.email(database(request), request.config_dict[SETTINGS], who, path_id(request), data.email,
+                        at=now(request))
     return web.Response(status=202)
 
 
@@ -110,7 +86,7 @@ async def email_receipt(request: web.Request, who: StaffIdentity) -> web.Respons
 async def staff_receipt_pdf(request: web.Request, who: StaffIdentity) -> web.Response:
     require(who, REFUND_ROLES | {Role.DEPARTMENT_STAFF}, "see receipts")
     async with database(request).read() as session:
-        record = await _record(session, (await payment_or_404(session, path_id(request))).id)
+        record = await sending.issued_record(session, (await payment_or_404(session, path_id(request))).id)
         receipt = await receipts.receipt(session, record, _base_url(request))
     return pdf_response(receipt, request.query.get("paper", "roll"))
 
