@@ -1,60 +1,14 @@
-"""A receipt from a Québec site, and the receipt messages' French until the catalogs carry them."""
+"""A receipt from a Québec site."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.pofile import read_po, write_po
 
-import shared.i18n as i18n
 from shared.receipt import Receipt, tax_amounts
 
 URL = "https://accueil.example.ca/r/R-2026-000123?sig=Q2hlY2sgdGhlIHNpZ25hdHVyZQ"
-
-# The French the receipt messages should have (Québec usage). The real catalog wins as soon as it has a message:
-# this only stands in for the messages it does not have yet, and tests/kiosk/test_translations.py still fails
-# until they are all in assets/locale.
-PENDING_FRENCH = {
-    "Receipt": "Reçu",
-    "Receipt {number}": "Reçu {number}",
-    "No. {number}": "N° {number}",
-    "Customer: {name}": "Client : {name}",
-    "Description": "Description",
-    "Qty": "Qté",
-    "Unit price": "Prix unitaire",
-    "Amount": "Montant",
-    "Subtotal": "Sous-total",
-    "Total": "Total",
-    "Reg. no. {number}": "N° d’inscription {number}",
-    "Paid by {method}": "Payé par {method}",
-    "Paid by card": "Payé par carte",
-    "Paid online": "Payé en ligne",
-    "Refunded": "Remboursé",
-    "Scan for your digital copy": "Balayez pour obtenir votre copie numérique",
-}
-
-
-@pytest.fixture(autouse=True)
-def receipt_catalogs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    locale_dir = tmp_path_factory.mktemp("locale")
-    for language in ("fr", "en"):
-        with i18n.catalog_path(language).open("rb") as po:
-            catalog = read_po(po, locale=language)
-        for message, french in PENDING_FRENCH.items():
-            known = catalog.get(message)
-            if known is None or not known.string:
-                catalog.add(message, french if language == "fr" else message)
-        target = locale_dir / language / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
-        target.parent.mkdir(parents=True)
-        with target.open("wb") as po:
-            write_po(po, catalog)
-    monkeypatch.setattr(i18n, "LOCALE_DIR", Path(locale_dir))
-    i18n.translations.cache_clear()
-    yield
-    i18n.translations.cache_clear()
 
 
 def make_receipt(**changes: Any) -> Receipt:
