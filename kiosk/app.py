@@ -20,8 +20,10 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from kiosk.app_payments import PAY_SCREENS, PaymentScreens
 from kiosk.client import BackendClient, BackendRefused, BackendUnavailable
 from kiosk.outbox import Outbox
+from kiosk.receipts import ReceiptPrinter, ReprintQueue
 from kiosk.screens.checkout import CheckOutScreen
 from kiosk.screens.confirmation import ConfirmationScreen
 from kiosk.screens.pairing import PairingScreen
@@ -37,6 +39,7 @@ from kiosk.theme import Theme
 from kiosk.viewmodels.checkin import CheckInFlow
 from kiosk.viewmodels.checkout import CheckOutFlow
 from kiosk.viewmodels.idle import IdleWatch
+from kiosk.viewmodels.payment import PaymentFlow
 from kiosk.viewmodels.status import KioskStatus
 from shared.enums import VisitState
 from shared.i18n import N_, translate
@@ -45,19 +48,20 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 FONTS = HERE.parent / "assets" / "fonts"
-KV_FILES = [HERE / "widgets" / name for name in ("common.kv", "keyboard.kv", "review.kv", "idle.kv")] + sorted(
+KV_FILES = [HERE / "widgets" / name for name in ("common.kv", "keyboard.kv", "review.kv", "idle.kv",
+                                                  "receipt.kv")] + sorted(
     (HERE / "screens").glob("*.kv"))
 SCREENS = {
     "pairing": PairingScreen, "welcome": WelcomeScreen, "whom": WhomScreen, "visitor_type": VisitorTypeScreen,
     "question": QuestionScreen, "review": ReviewScreen, "confirmation": ConfirmationScreen,
-    "checkout": CheckOutScreen, "staff": StaffScreen,
+    "checkout": CheckOutScreen, "staff": StaffScreen, **PAY_SCREENS,
 }
 # How long a finished visitor's screen stays before the kiosk greets the next one.
 CONFIRMATION_SECONDS = 30
 GOODBYE_SECONDS = 10
 
 
-class KioskApp(App):
+class KioskApp(PaymentScreens, App):
     language = OptionProperty("fr", options=["fr", "en"])
     site_name = StringProperty("")
     clock_text = StringProperty("")
@@ -67,6 +71,7 @@ class KioskApp(App):
     status = ObjectProperty(None)
     flow = ObjectProperty(None)
     checkout = ObjectProperty(None)
+    pay = ObjectProperty(None)
     idle = ObjectProperty(None)
 
     def __init__(self, settings: KioskSettings, backend_url: str | None = None, **kwargs: Any):
@@ -79,6 +84,9 @@ class KioskApp(App):
         self.status = KioskStatus(self.store)
         self.flow = CheckInFlow()
         self.checkout = CheckOutFlow()
+        self.printer = ReceiptPrinter(settings.printer, settings.printer_profile,
+                                      ReprintQueue(self.store.reprints_path))
+        self.pay = PaymentFlow(self.printer)
         self.idle = IdleWatch(idle_seconds=settings.idle_seconds, warning_seconds=settings.idle_warning_seconds)
         self.client: BackendClient | None = None
         self.monotonic = time.monotonic
@@ -115,6 +123,7 @@ class KioskApp(App):
         Window.bind(on_touch_down=lambda *_: self.idle.touch(self.monotonic()))
         self.idle.bind(on_timeout=lambda *_: self.start_over(), warning=self._on_idle_warning)
         self.checkout.bind(outcome=self._on_checkout_outcome)
+        self.pay.bind(step=self._on_pay_step, phase=self._on_pay_step)
         Clock.schedule_interval(self._tick, 1)
         self._on_config()
         return manager
@@ -128,6 +137,7 @@ class KioskApp(App):
     def on_language(self, _app: KioskApp, language: str) -> None:
         # The flow words the review and the request in the visitor's language.
         self.flow.language = language
+        self.pay.language = language
 
     def on_fullscreen(self, _app: KioskApp, value: bool) -> None:
         Window.fullscreen = "auto" if value else False
@@ -136,6 +146,7 @@ class KioskApp(App):
         config = self.status.config
         self.site_name = config.site.name if config else ""
         self.flow.config = config
+        self.pay.config = config
         self._tick()  # the site's time zone may have changed
 
     def _tick(self, *_args: object) -> None:
@@ -144,6 +155,7 @@ class KioskApp(App):
         locale = "fr_CA" if self.language == "fr" else "en_CA"
         self.date_text = format_date(now.date(), format="full", locale=locale)
         self.idle.tick(self.monotonic())
+        self.pay.tick()
 
     def _site_now(self) -> dt.datetime:
         config = self.status.config
@@ -173,6 +185,7 @@ class KioskApp(App):
         self.client = BackendClient(self.backend_url, self.pairing.token if self.pairing else None, outbox)
         self.status.watch(self.client)
         self.client.on_visit_event.append(self.flow.on_visit_event)
+        await self._connect_payments(self.client)
         if self.pairing is None:
             await self.client.start()
             return
@@ -181,6 +194,7 @@ class KioskApp(App):
     async def _go_live(self) -> None:
         await self.client.start(background=True)
         await self.status.count_outbox(self.client)
+        await self._start_printing(self.client)
         while True:
             await self.status.refresh_config(self.client)
             await asyncio.sleep(self.settings.config_refresh_seconds)
@@ -206,12 +220,14 @@ class KioskApp(App):
         return self.pairing is not None and pin_matches(self.pairing, pin)
 
     async def shutdown(self) -> None:
+        await self._finish_receipts()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.client is not None:
             await self.client.close()
             await self.client.outbox.close()
+        await self.printer.queue.close()
 
     # --- navigation ----------------------------------------------------------------------------------
     def go(self, screen: str, back: bool = False) -> None:
@@ -289,6 +305,10 @@ class KioskApp(App):
         self.flow.reset()
         self.flow.config = self.status.config
         self.checkout.reset()
+        # A payment still waiting is cancelled, so the reader and the QR code stop for the next visitor.
+        cancelling = self.pay.abandon(self.client)
+        if cancelling is not None:
+            self.run(cancelling)
         self.theme.high_contrast = False
         self.language = self.default_language
         if self.root is not None and self.pairing is not None:

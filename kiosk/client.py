@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from kiosk.client_payments import PaymentCalls, ReceiptReprint
 from kiosk.outbox import Outbox
 from shared.api import (
-    CheckInRequest, KioskConfig, KioskVisitMatch, KioskVisitMatches, PairOut, Problem, VisitEvent, VisitOut,
+    CheckInRequest, KioskConfig, KioskVisitMatch, KioskVisitMatches, PairOut, PaymentEvent, Problem, VisitEvent,
+    VisitOut,
 )
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,14 @@ HEARTBEAT_SECONDS = 15.0
 
 
 class BackendUnavailable(Exception):
-    """The backend could not be reached or could not answer now (network, timeout, 5xx, 429): try again later."""
+    """The backend could not be reached or could not answer now (network, timeout, 5xx, 429): try again later.
+
+    `problem` is set when the backend itself answered that a service behind it (Stripe) is unavailable.
+    """
+
+    def __init__(self, message: str, problem: Problem | None = None):
+        super().__init__(message)
+        self.problem = problem
 
 
 class BackendRefused(Exception):
@@ -54,7 +63,7 @@ def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
-class BackendClient:
+class BackendClient(PaymentCalls):
     """Talks to the backend for one kiosk; `token` may be set later, once the kiosk is paired."""
 
     def __init__(self, base_url: str, token: str | None, outbox: Outbox, *, timeout: float = 5.0,
@@ -68,6 +77,8 @@ class BackendClient:
         self.on_online_change: list[Callable[[bool], None]] = []
         self.on_outbox_change: list[Callable[[int], None]] = []
         self.on_visit_event: list[Callable[[VisitEvent], None]] = []
+        self.on_payment_event: list[Callable[[PaymentEvent], None]] = []
+        self.on_receipt_reprint: list[Callable[[ReceiptReprint], None]] = []
         self._session: aiohttp.ClientSession | None = None
         self._background: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
@@ -117,6 +128,11 @@ class BackendClient:
             log.info("%s %s: backend unreachable (%s)", method, path, type(error).__name__)
             self._set_online(False)
             raise BackendUnavailable(f"{type(error).__name__}: {error}") from error
+        if response.status == 503 and response.content_type == "application/problem+json":
+            # The backend answered: it is up, a service behind it (Stripe) is not. The kiosk stays online.
+            log.info("%s %s: backend answered 503", method, path)
+            self._set_online(True)
+            raise BackendUnavailable("HTTP 503", _problem(raw, response))
         if response.status >= 500 or response.status == 429:
             log.info("%s %s: backend answered %d", method, path, response.status)
             self._set_online(False)
@@ -237,14 +253,26 @@ class BackendClient:
                 raise ConnectionError("the live channel did not start with 'ready'")
             self._set_online(True)
             async for message in ws:
-                if message.type is not aiohttp.WSMsgType.TEXT:
-                    continue
-                try:
-                    event = VisitEvent.model_validate_json(message.data)
-                except ValidationError:
-                    log.warning("ignoring a live message of an unknown shape")
-                    continue
-                self._notify(self.on_visit_event, event)
+                if message.type is aiohttp.WSMsgType.TEXT:
+                    self._dispatch_live(message.data)
+
+    def _dispatch_live(self, data: str) -> None:
+        """Hand one live message to the listeners of its type; unknown types and shapes are ignored."""
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            payload = None
+        kind = payload.get("type") if isinstance(payload, dict) and isinstance(payload.get("type"), str) else None
+        model, listeners = {
+            "payment.updated": (PaymentEvent, self.on_payment_event),
+            "receipt.reprint": (ReceiptReprint, self.on_receipt_reprint),
+        }.get(kind, (VisitEvent, self.on_visit_event))
+        try:
+            event = model.model_validate_json(data)
+        except ValidationError:
+            log.warning("ignoring a live message of an unknown shape")
+            return
+        self._notify(listeners, event)
 
     async def _drain_outbox(self) -> None:
         """Flush when the backend comes back, and every retry_seconds while anything is pending."""

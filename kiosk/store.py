@@ -39,6 +39,11 @@ class KioskStore:
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox.sqlite3"
 
+    @property
+    def reprints_path(self) -> Path:
+        """Receipts that could not print yet (kiosk.receipts.ReprintQueue)."""
+        return self.data_dir / "reprints.sqlite3"
+
     def pairing(self) -> Pairing | None:
         if not self._pairing.exists():
             return None

@@ -97,8 +97,8 @@ class Cashier(Refunds):
         except stripe.StripeError as error:
             # The sweep settles the attempt from Stripe with the same idempotency key; the visitor tries again.
             log.warning("payment %s could not start at Stripe: %s", payment.id, type(error).__name__)
-            raise PaymentsUnavailable("Card payments are unavailable right now; please pay at the front desk.") \
-                from None
+            raise PaymentsUnavailable(
+                "Payments are unavailable right now; please try again in a moment or pay at the front desk.") from None
         return await self.publish(payment.id)
 
     async def _start_on_reader(self, payment: Payment, code: str) -> None:

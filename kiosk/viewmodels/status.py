@@ -18,6 +18,7 @@ class KioskStatus(EventDispatcher):
     online = BooleanProperty(False)
     pending = NumericProperty(0)  # check-ins waiting in the outbox
     rejected = NumericProperty(0)  # check-ins the backend refused for good: staff must look
+    receipts_waiting = NumericProperty(0)  # receipts kept until the printer works again
     kiosk_name = StringProperty("")
     backend_url = StringProperty("")
 

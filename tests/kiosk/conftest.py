@@ -9,6 +9,7 @@ import pytest
 from kiosk.client import BackendClient
 from kiosk.outbox import Outbox
 from tests.backend.conftest import Backend, backend  # noqa: F401  (pytest registers imported fixtures)
+from tests.payments.conftest import Till, till, till_overrides  # noqa: F401  (the backend with the Stripe emulator)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.backend.conftest import backend  # noqa: F401
+from tests.payments.conftest import till, till_overrides  # noqa: F401  (the backend with the Stripe emulator)
 from tests.kiosk_ui.driving import running_kiosk
 
 

@@ -81,10 +81,11 @@ def top_bar_buttons(app: KioskApp) -> list:
     return [w for w in bar.walk() if isinstance(w, BigButton)]
 
 
-async def running_kiosk(base_url: str, token: str | None, data_dir: Path) -> AsyncIterator[KioskApp]:
+async def running_kiosk(base_url: str, token: str | None, data_dir: Path, **overrides) -> AsyncIterator[KioskApp]:
     """A kiosk app on the current loop: paired with the token, showing Welcome with the site's configuration;
-    without a token, showing the pairing screen."""
-    settings = KioskSettings(data_dir=data_dir, fullscreen=False, idle_seconds=30, idle_warning_seconds=5)
+    without a token, showing the pairing screen. `overrides` are more KioskSettings (a printer, say)."""
+    settings = KioskSettings(data_dir=data_dir, fullscreen=False, idle_seconds=30, idle_warning_seconds=5,
+                             **overrides)
     if token is not None:
         pair_with_token(settings, base_url, token, STAFF_PIN)
     app = KioskApp(settings, base_url)
