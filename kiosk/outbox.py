@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
+from kiosk.local_file import LocalFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -34,32 +33,13 @@ class OutboxItem:
     last_error: str | None
 
 
-class Outbox:
+class Outbox(LocalFile):
     """Pending check-ins, oldest first; those the backend refused for good stay, marked rejected, for staff."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._db: aiosqlite.Connection | None = None
-
-    async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        # A visitor told "you are checked in" must survive a power cut right after: sync every commit.
-        await self._db.execute("PRAGMA synchronous=FULL")
-        await self._db.execute(_SCHEMA)
-        await self._db.commit()
-
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    @property
-    def _conn(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("the outbox is not open")
-        return self._db
+    SCHEMA = _SCHEMA
+    WHAT = "outbox"
+    # A visitor told "you are checked in" must survive a power cut right after: sync every commit.
+    PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
 
     async def _write(self, sql: str, *params: Any) -> None:
         await self._conn.execute(sql, params)

@@ -7,12 +7,10 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from kiosk.client import BackendClient, BackendRefused, BackendUnavailable
+from kiosk.local_file import LocalFile
 from kiosk.printing import PrinterUnavailable, print_receipt, printer_from_setting
 from shared.receipt import Receipt
 
@@ -37,29 +35,11 @@ class Queued:
     attempts: int
 
 
-class ReprintQueue:
+class ReprintQueue(LocalFile):
     """Receipts waiting for the printer, oldest first; one per payment."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._db: aiosqlite.Connection | None = None
-
-    async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        await self._db.execute(_SCHEMA)
-        await self._db.commit()
-
-    async def close(self) -> None:
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
-
-    @property
-    def _conn(self) -> aiosqlite.Connection:
-        if self._db is None:
-            raise RuntimeError("the reprint queue is not open")
-        return self._db
+    SCHEMA = _SCHEMA
+    WHAT = "reprint queue"
 
     async def keep(self, payment_id: int, receipt: Receipt, problem: str) -> None:
         await self._conn.execute(
