@@ -1,11 +1,13 @@
 """Printing a receipt on a network printer: a real TCP listener on 127.0.0.1 receives what a printer would."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import threading
 import time
+import tty
 from pathlib import Path
 
 import pytest
@@ -184,6 +186,37 @@ def test_a_file_printer_whose_device_is_missing_is_offline(tmp_path: Path, recei
     with pytest.raises(PrinterUnavailable) as raised:
         print_receipt(printer, receipt)
     assert raised.value.reason == "offline"
+
+
+def test_a_serial_printer_receives_the_rendered_bytes(receipt: Receipt):
+    """A pseudo-terminal stands in for the serial port: pyserial opens its slave side, the test reads the master."""
+    master, slave = os.openpty()
+    try:
+        tty.setraw(slave)  # a printer's line takes bytes as they are, no newline translation
+        printer = printer_from_setting(f"serial://{os.ttyname(slave)}?baudrate=38400", "TM-T88III")
+        received = bytearray()
+        reader = threading.Thread(target=_drain, args=(master, received), daemon=True)
+        reader.start()
+        print_receipt(printer, receipt)
+        expected = render_receipt(receipt, printer.profile)
+        deadline = time.monotonic() + 5
+        while len(received) < len(expected) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert bytes(received) == expected
+    finally:
+        os.close(slave)
+        os.close(master)
+
+
+def _drain(fd: int, into: bytearray) -> None:
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        into.extend(chunk)
 
 
 def test_the_printer_library_leaves_logging_to_the_application(tmp_path: Path):
