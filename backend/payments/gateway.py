@@ -1,5 +1,10 @@
-"""Stripe, through the official library's async client: every call the product makes, each with an idempotency
-key. Against real Stripe or the local emulator alike; only the API base differs."""
+"""Stripe, through the official library's async client: every call the product makes. Against real Stripe or the
+local emulator alike; only the API base differs.
+
+Every POST carries an idempotency key. Calls that create something (an intent, a reader action, a checkout, a
+refund) use a key derived from our own payment or refund row, so asking again after a crash finds what was made
+instead of making it twice; the others (cancels, expiries) are harmless to repeat and get stripe-python's own
+random key, which makes its network retries safe."""
 from __future__ import annotations
 
 import datetime as dt
