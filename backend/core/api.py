@@ -66,13 +66,21 @@ class Endpoints:
         return register
 
 
+async def read_limited(request: web.Request, limit: int) -> bytes:
+    """The whole raw body, however many packets it came in; 413 past `limit` bytes."""
+    raw = bytearray()
+    while chunk := await request.content.read(limit + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+    return bytes(raw)
+
+
 async def read_body(request: web.Request, model: type[M], limit: int) -> M:
     """The request's JSON body as `model`; 400 for malformed JSON, 413 past `limit`, 422 with every field."""
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+    raw = await read_limited(request, limit)
     if request.content_type != "application/json":
         raise BadRequest("Send the body as application/json.")
     try:

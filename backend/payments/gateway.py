@@ -69,6 +69,9 @@ class StripeGateway:
         return _plain(await self.v1.terminal.readers.process_payment_intent_async(
             reader_id, {"payment_intent": intent_id}, {"idempotency_key": f"{key}:process"}))
 
+    async def reader(self, reader_id: str) -> dict[str, Any]:
+        return _plain(await self.v1.terminal.readers.retrieve_async(reader_id))
+
     async def cancel_reader_action(self, reader_id: str) -> None:
         await self.v1.terminal.readers.cancel_action_async(reader_id)
 

@@ -37,14 +37,25 @@ async def payments(session: AsyncSession, cashier, *, day_from: dt.date | None, 
     if text.strip():
         needle = text.strip()
         query = query.where(PaymentRequest.payer_name.icontains(needle) | (PaymentRequest.code == needle.upper()))
-    rows, days = [], defaultdict(lambda: [0, 0, 0])
+    rows = []
     for payment, request in (await session.execute(query)).all():
         out = await cashier.payment_out(session, payment)
         rows.append(PaymentRow(**out.model_dump(), request_code=request.code, payer_name=request.payer_name))
-        if payment.state == PaymentState.SUCCEEDED:
-            totals = days[payment.settled_at.astimezone(zone).date()]
-            totals[0] += 1
-            totals[1] += payment.amount
-            totals[2] += payment.refunded
-    return PaymentList(items=rows, currency=currency, days=[
-        DayTotal(day=day, count=c, amount=a, refunded=r) for day, (c, a, r) in sorted(days.items(), reverse=True)])
+    return PaymentList(items=rows, currency=currency, days=await _day_totals(session, zone, day_from, day_to))
+
+
+async def _day_totals(session: AsyncSession, zone: ZoneInfo, day_from: dt.date | None,
+                      day_to: dt.date | None) -> list[DayTotal]:
+    """Money taken per day, by when it was taken — over every payment of the period, not just the rows listed."""
+    query = select(Payment.settled_at, Payment.amount, Payment.refunded).where(Payment.state == PaymentState.SUCCEEDED)
+    if day_from is not None:
+        query = query.where(Payment.settled_at >= dt.datetime.combine(day_from, dt.time(), zone))
+    if day_to is not None:
+        query = query.where(Payment.settled_at < dt.datetime.combine(day_to + dt.timedelta(days=1), dt.time(), zone))
+    days: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for settled_at, amount, refunded in await session.execute(query):
+        totals = days[settled_at.astimezone(zone).date()]
+        totals[0] += 1
+        totals[1] += amount
+        totals[2] += refunded
+    return [DayTotal(day=day, count=c, amount=a, refunded=r) for day, (c, a, r) in sorted(days.items(), reverse=True)]

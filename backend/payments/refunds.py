@@ -25,6 +25,9 @@ class Refunds:
 
     async def refund(self, staff: StaffIdentity, payment_id: int, amount: int, reason: str) -> RefundOut:
         at = self.clock()
+        if len(reason.strip()) < 3:
+            raise InvalidInput("Say why, in a few words.", [FieldProblem(
+                field="reason", code="too_short", detail="At least 3 characters besides spaces.")])
         async with self.database.write() as session:
             payment = await session.get(Payment, payment_id, with_for_update=True)
             if payment is None:

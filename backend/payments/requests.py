@@ -11,17 +11,18 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.audit import service as audit
 from backend.organisation.models import Site
-from backend.payments.models import Fee, PaymentLine, PaymentRequest, SiteTax
+from backend.payments.models import Fee, Payment, PaymentLine, PaymentRequest, SiteTax
 from backend.visits.models import Visit
 from shared.api import (
     FeeOut, FieldProblem, LocalizedText, PaymentLineOut, PaymentRequestOut, PaymentTaxOut,
 )
-from shared.enums import Language, PaymentRequestState
+from shared.enums import Language, PaymentRequestState, PaymentState
 from shared.receipt import tax_amounts
 
 # No 0/O, 1/I/L, 2/Z, 5/S: read off a slip and typed on a touchscreen without doubt.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRTUVWXY346789"
 CODE_LENGTH = 6
+MAX_TOTAL = 99_999_999  # Stripe's largest amount (in minor units); it also fits every integer column
 
 
 async def _new_code(session: AsyncSession) -> str:
@@ -42,6 +43,10 @@ async def _request(session: AsyncSession, site: Site, lines: list[tuple[str, int
     taxable = sum(quantity * unit for _d, quantity, unit, is_taxable in lines if is_taxable)
     subtotal = sum(quantity * unit for _d, quantity, unit, _t in lines)
     taxes = tax_amounts(taxable, [(t.name, t.rate_ppm, t.registration) for t in await site_taxes(session, site.id)])
+    if subtotal + sum(tax.amount for tax in taxes) > MAX_TOTAL:
+        raise InvalidInput("This is more than one payment may be.", [FieldProblem(
+            field="lines", code="total_too_large", detail=f"The total, taxes included, may be at most {MAX_TOTAL} "
+                                                          "(minor units).")])
     request = PaymentRequest(
         site_id=site.id, code=await _new_code(session), visit_id=visit_id, payer_name=payer_name.strip(),
         language=language, currency=site.currency, subtotal=subtotal,
@@ -135,6 +140,9 @@ async def cancel(session: AsyncSession, staff: StaffIdentity, request_id: int, a
     request = await request_for_update(session, request_id)
     if request.state != PaymentRequestState.OPEN:
         raise Conflict(f"This request is {request.state.value}; only an open one can be cancelled.")
+    if await session.scalar(select(Payment.id).where(
+            Payment.request_id == request.id, Payment.state.in_([PaymentState.CREATED, PaymentState.WAITING]))):
+        raise Conflict("The visitor is paying this right now at the kiosk; wait until they finish or cancel there.")
     request.state = PaymentRequestState.CANCELLED
     audit.record(session, staff.audit_actor, "payment_request.cancelled", "payment_request", request.id, at)
     return request

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import stripe
 from aiohttp import web
 
 from backend.core.api import Endpoints, json_response
@@ -11,6 +12,7 @@ from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.payments import ledger, requests
 from backend.payments.models import Payment
 from backend.payments.runtime import cashier
+from backend.payments.service import UNAVAILABLE, PaymentsUnavailable
 from backend.web import body, database, now, path_id
 from shared.api import (
     FeeRequestIn, FieldProblem, PaymentList, PaymentLookupIn, PaymentOut, PaymentRequestIn, PaymentRequestList,
@@ -80,12 +82,15 @@ async def kiosk_payment(request: web.Request, kiosk: KioskIdentity) -> web.Respo
 
 
 @routes.route("POST", "/api/kiosk/payments/{id}/cancel", summary="Stop waiting for the card or the phone",
-              auth="kiosk", response=PaymentOut, errors=(404,))
+              auth="kiosk", response=PaymentOut, errors=(404, 503))
 async def kiosk_cancel(request: web.Request, kiosk: KioskIdentity) -> web.Response:
     desk = cashier(request)
     async with database(request).read() as session:
         payment = await desk.kiosk_payment(session, kiosk, path_id(request))
-    await desk.call_off(payment.id, PaymentState.CANCELLED)
+    try:
+        await desk.call_off(payment.id, PaymentState.CANCELLED)
+    except stripe.StripeError:
+        raise PaymentsUnavailable(UNAVAILABLE) from None
     return json_response(await desk.publish(payment.id))
 
 

@@ -40,6 +40,13 @@ RECHECK_AFTER = dt.timedelta(seconds=60)
 STAFF_ROLES = frozenset({Role.RECEPTIONIST, Role.ADMIN})
 
 
+UNAVAILABLE = "Payments are unavailable right now; please try again in a moment or pay at the front desk."
+
+
+def check_value(payment: Payment) -> str:
+    return payment.idempotency_key[:16]
+
+
 class PaymentsUnavailable(ApiError):
     status, title = 503, "Payments unavailable"
 
@@ -59,18 +66,26 @@ class Cashier(Refunds):
     # --- starting ---------------------------------------------------------------------------------
 
     async def start(self, kiosk: KioskIdentity, request_id: int, method: PaymentMethod) -> PaymentOut:
-        """Begin paying a request at this kiosk; an earlier attempt still waiting is called off first."""
+        """Begin paying a request at this kiosk; this kiosk's earlier attempt still waiting is called off first."""
+        open_states = [PaymentState.CREATED, PaymentState.WAITING]
         async with self.database.read() as session:
             earlier = list(await session.scalars(select(Payment.id).where(
-                Payment.request_id == request_id, Payment.state.in_([PaymentState.CREATED, PaymentState.WAITING]))))
-        for payment_id in earlier:
-            await self.call_off(payment_id, PaymentState.CANCELLED)
+                Payment.request_id == request_id, Payment.kiosk_id == kiosk.kiosk_id, Payment.state.in_(open_states))))
+        try:
+            for payment_id in earlier:
+                await self.call_off(payment_id, PaymentState.CANCELLED)
+        except stripe.StripeError:
+            raise PaymentsUnavailable(UNAVAILABLE) from None
         at = self.clock()
         async with self.database.write() as session:
             request = await requests.request_for_update(session, request_id, kiosk.site_id)
             if request.state != PaymentRequestState.OPEN:
                 raise Conflict("This has already been paid." if request.state == PaymentRequestState.PAID
                                else "This payment request was cancelled.")
+            # Checked under the request's lock: one attempt at a time, and never one on another kiosk's.
+            if await session.scalar(select(Payment.id).where(Payment.request_id == request.id,
+                                                             Payment.state.in_(open_states))):
+                raise Conflict("This is being paid right now at another kiosk.")
             reader_id = None
             if method == PaymentMethod.CARD_PRESENT:
                 reader_id = await session.scalar(select(KioskDevice.stripe_reader_id)
@@ -88,7 +103,7 @@ class Cashier(Refunds):
                       "amount": line.amount} for line in request.lines]
             lines += [{"name": tax["name"], "amount": tax["amount"]} for tax in request.taxes if tax["amount"]]
             code, language = request.code, request.language
-        metadata = {"accueil_payment": str(payment.id), "accueil_request": code}
+        metadata = {"accueil_payment": str(payment.id), "accueil_request": code, "accueil_key": payment.idempotency_key}
         try:
             if method == PaymentMethod.CARD_PRESENT:
                 await self._start_on_reader(payment, code)
@@ -97,8 +112,7 @@ class Cashier(Refunds):
         except stripe.StripeError as error:
             # The sweep settles the attempt from Stripe with the same idempotency key; the visitor tries again.
             log.warning("payment %s could not start at Stripe: %s", payment.id, type(error).__name__)
-            raise PaymentsUnavailable(
-                "Payments are unavailable right now; please try again in a moment or pay at the front desk.") from None
+            raise PaymentsUnavailable(UNAVAILABLE) from None
         return await self.publish(payment.id)
 
     async def _start_on_reader(self, payment: Payment, code: str) -> None:
@@ -117,7 +131,8 @@ class Cashier(Refunds):
         # Exactly the same body each time: Stripe refuses an idempotency key sent again with other parameters.
         return await self.gateway.card_present_intent(
             payment.idempotency_key, payment.amount, payment.currency,
-            {"accueil_payment": str(payment.id), "accueil_request": code}, f"Accueil {code}")
+            {"accueil_payment": str(payment.id), "accueil_request": code, "accueil_key": payment.idempotency_key},
+            f"Accueil {code}")
 
     async def _start_checkout(self, payment: Payment, metadata: dict[str, str], lines: list[dict[str, Any]],
                               language: str) -> None:
@@ -126,10 +141,15 @@ class Cashier(Refunds):
         # expire the checkout ourselves so a phone that scanned it can no longer pay.
         session = await self.gateway.checkout_session(
             payment.idempotency_key, lines=lines, currency=payment.currency, metadata=metadata,
-            success_url=f"{self.base_url}/pay/complete?session_id={{CHECKOUT_SESSION_ID}}",
+            success_url=self.success_url(payment),
             expires_at=at + dt.timedelta(minutes=31), locale=language, reference=metadata["accueil_request"])
         await self._record(payment.id, checkout_session_id=session["id"], checkout_url=session["url"],
                            state=PaymentState.WAITING, expires_at=at + self.qr_lifetime)
+
+    def success_url(self, payment: Payment) -> str:
+        """Where the phone lands after paying. The session id alone is in the QR code anyone could photograph;
+        the check value is known only to Stripe and the phone that paid, so only it is led to the receipt."""
+        return f"{self.base_url}/pay/complete?session_id={{CHECKOUT_SESSION_ID}}&check={check_value(payment)}"
 
     async def _record(self, payment_id: int, **values: Any) -> None:
         """Note what Stripe answered, unless the payment has meanwhile been settled."""
@@ -145,40 +165,52 @@ class Cashier(Refunds):
     async def sync_intent(self, intent_id: str, *, action_failure: dict[str, Any] | None = None) -> None:
         """Apply what Stripe says of a PaymentIntent now (whatever order the webhooks came in)."""
         intent = await self.gateway.intent(intent_id)
-        payment_id = await self._payment_of(intent.get("metadata") or {}, Payment.payment_intent_id == intent_id)
-        if payment_id is None:
+        payment = await self._payment_of(intent.get("metadata") or {}, Payment.payment_intent_id == intent_id)
+        if payment is None:
             return
         if intent["status"] == "succeeded":
-            await self._succeed(payment_id, intent)
+            await self._succeed(payment.id, intent)
+        elif payment.method == PaymentMethod.CHECKOUT:
+            return  # a card declined on the checkout page: the visitor may try another there; the session settles
         elif intent.get("last_payment_error") or action_failure:
             error = intent.get("last_payment_error") or {
                 "code": action_failure.get("failure_code"), "message": action_failure.get("failure_message")}
-            await self._finish(payment_id, PaymentState.FAILED, decline_problem(error), error.get("message") or "")
+            await self._finish(payment.id, PaymentState.FAILED, decline_problem(error), error.get("message") or "")
             await self._cancel_intent(intent_id)
         elif intent["status"] == "canceled":
-            await self._finish(payment_id, PaymentState.CANCELLED, PaymentProblem.CANCELLED, "")
+            await self._finish(payment.id, PaymentState.CANCELLED, PaymentProblem.CANCELLED, "")
 
     async def sync_session(self, session_id: str) -> None:
         checkout = await self.gateway.session(session_id)
-        payment_id = await self._payment_of(checkout.get("metadata") or {},
-                                            Payment.checkout_session_id == session_id)
-        if payment_id is None:
+        payment = await self._payment_of(checkout.get("metadata") or {}, Payment.checkout_session_id == session_id)
+        if payment is None:
             return
         if checkout["status"] == "complete" and checkout.get("payment_status") == "paid":
-            await self._succeed(payment_id, checkout["payment_intent"])
+            await self._succeed(payment.id, checkout["payment_intent"])
         elif checkout["status"] == "expired":
-            await self._finish(payment_id, PaymentState.EXPIRED, PaymentProblem.EXPIRED, "")
+            await self._finish(payment.id, PaymentState.EXPIRED, PaymentProblem.EXPIRED, "")
 
-    async def _payment_of(self, metadata: dict[str, str], where: Any) -> int | None:
-        if str(metadata.get("accueil_payment", "")).isdigit():
-            return int(metadata["accueil_payment"])
+    async def _payment_of(self, metadata: dict[str, str], where: Any) -> Payment | None:
+        """Our payment behind a Stripe object — only if its metadata carries that payment's own key, so another
+        installation sharing the Stripe account can never settle ours."""
         async with self.database.read() as session:
-            return await session.scalar(select(Payment.id).where(where))
+            if str(metadata.get("accueil_payment", "")).isdigit():
+                payment = await session.get(Payment, int(metadata["accueil_payment"]))
+                if payment is not None and metadata.get("accueil_key") == payment.idempotency_key:
+                    return payment
+                return None
+            return await session.scalar(select(Payment).where(where))
 
     async def _succeed(self, payment_id: int, intent: dict[str, Any]) -> None:
         """The money was taken: record it once, with its receipt; a request paid twice is refunded once."""
         at = self.clock()
         brand, last4 = card_of(intent)
+        async with self.database.read() as session:
+            expected = await session.get(Payment, payment_id)
+        if expected is not None and (intent.get("amount"), str(intent.get("currency", "")).upper()) != (
+                expected.amount, expected.currency.upper()):
+            log.error("payment %s: Stripe's intent %s is for another amount; not recorded", payment_id, intent.get("id"))
+            return
         duplicate = None
         async with self.database.write() as session:
             payment = await session.get(Payment, payment_id, with_for_update=True)
@@ -193,10 +225,12 @@ class Cashier(Refunds):
             receipts.issue(session, payment, at)
             audit.record(session, STRIPE, "payment.succeeded", "payment", payment.id, at, amount=payment.amount,
                          request=request.code, previous_state=was.value)
-            if request.state == PaymentRequestState.PAID:
-                # Paid twice (a card tapped while the phone paid): give the second one back automatically.
+            if request.state != PaymentRequestState.OPEN:
+                # Paid twice (a card tapped while the phone paid), or paid after staff cancelled the request:
+                # the money is given back automatically.
                 duplicate = Refund(payment_id=payment.id, amount=payment.amount, state="pending",
-                                   reason="Paid twice: refunded automatically.",
+                                   reason="Paid twice: refunded automatically." if request.state ==
+                                   PaymentRequestState.PAID else "Request cancelled: refunded automatically.",
                                    idempotency_key=uuid.uuid4().hex, created_at=at)
                 session.add(duplicate)
                 await session.flush()
@@ -226,6 +260,21 @@ class Cashier(Refunds):
         except stripe.InvalidRequestError:
             pass  # already succeeded or cancelled: the caller reads the intent afterwards
 
+    async def _stop_reader(self, reader_id: str, intent_id: str) -> bool:
+        """Cancel the reader's action if it is this intent's (never a newer payment's); False while it is busy
+        authorising a card, which cannot be stopped."""
+        reader = await self.gateway.reader(reader_id)
+        action = reader.get("action") or {}
+        if (action.get("process_payment_intent") or {}).get("payment_intent") != intent_id \
+                or action.get("status") != "in_progress":
+            return True
+        try:
+            await self.gateway.cancel_reader_action(reader_id)
+        except stripe.InvalidRequestError as error:
+            if getattr(error, "code", None) == "terminal_reader_busy":
+                return False
+        return True
+
     async def call_off(self, payment_id: int, final: PaymentState) -> None:
         """Stop waiting (the visitor cancelled, the reader or QR code timed out) — unless Stripe took the money."""
         async with self.database.read() as session:
@@ -241,16 +290,15 @@ class Cashier(Refunds):
                 intent = await self._create_intent(payment, code)
                 payment.payment_intent_id = intent["id"]
                 await self._record(payment.id, payment_intent_id=intent["id"])
-            if payment.reader_id:
-                try:
-                    await self.gateway.cancel_reader_action(payment.reader_id)
-                except stripe.StripeError:
-                    pass  # no action in progress any more
+            if payment.reader_id and not await self._stop_reader(payment.reader_id, payment.payment_intent_id):
+                return  # a card is being authorised: its outcome will come, and it decides
             await self._cancel_intent(payment.payment_intent_id)
             intent = await self.gateway.intent(payment.payment_intent_id)
             if intent["status"] == "succeeded":
                 await self._succeed(payment.id, intent)
                 return
+            if intent["status"] in ("processing", "requires_capture"):
+                return  # too late to call off: the money is being taken
         elif payment.checkout_session_id:
             try:
                 await self.gateway.expire_session(payment.checkout_session_id)
@@ -300,7 +348,10 @@ class Cashier(Refunds):
             payment = await self.kiosk_payment(session, kiosk, payment_id)
         if payment.method != PaymentMethod.CARD_PRESENT or payment.state != PaymentState.WAITING:
             raise Conflict("The reader is not waiting for a card for this payment.")
-        await self.gateway.present_test_card(payment.reader_id, TEST_CARDS[outcome])
+        try:
+            await self.gateway.present_test_card(payment.reader_id, TEST_CARDS[outcome])
+        except stripe.InvalidRequestError as error:
+            raise Conflict(f"The reader refused the test card: {error.user_message or error}") from None
 
     # --- reading -----------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import stripe
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from backend.core.api import Endpoints
+from backend.core.api import Endpoints, read_limited
 from backend.core.errors import BadRequest
 from backend.payments.models import StripeEvent
 from backend.payments.runtime import cashier
@@ -28,9 +28,7 @@ routes = Endpoints()
               errors=(400, 409), headers=(("Stripe-Signature", True, "Stripe's signature of the raw body."),))
 async def stripe_webhook(request: web.Request) -> web.Response:
     desk = cashier(request)
-    raw = await request.content.read(MAX_EVENT_BYTES + 1)
-    if len(raw) > MAX_EVENT_BYTES:
-        raise BadRequest("This event is too large to be one of Stripe's.")
+    raw = await read_limited(request, MAX_EVENT_BYTES)
     try:
         stripe.Webhook.construct_event(raw.decode("utf-8"), request.headers.get("Stripe-Signature", ""),
                                        desk.webhook_secret)

@@ -2,6 +2,9 @@
 link (the QR code) reads the digital copy."""
 from __future__ import annotations
 
+import hmac
+
+import stripe
 from aiohttp import web
 from sqlalchemy import select
 
@@ -13,6 +16,7 @@ from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.payments.models import Payment
 from backend.payments.routes import REFUND_ROLES, payment_or_404, require
 from backend.payments.runtime import cashier
+from backend.payments.service import check_value
 from backend.receipts import sending
 from backend.receipts import service as receipts
 from backend.receipts.pdf import receipt_pdf
@@ -123,9 +127,12 @@ async def checkout_complete(request: web.Request) -> web.Response:
         payment = None
         if 0 < len(session_id) <= 128:
             payment = await session.scalar(select(Payment).where(Payment.checkout_session_id == session_id))
-    if payment is None:
+    if payment is None or not hmac.compare_digest(request.query.get("check", ""), check_value(payment)):
         raise NotFound("No payment of ours has this checkout.")
-    await cashier(request).sync_session(session_id)
+    try:
+        await cashier(request).sync_session(session_id)
+    except stripe.StripeError:
+        pass  # Stripe unreachable: the pending page says to refresh; the webhook or the sweep will settle it
     async with database(request).read() as session:
         record = await receipts.for_payment(session, payment.id)
     if record is not None:

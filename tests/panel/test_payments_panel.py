@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEvent
 from backend.payments.models import Payment, Refund
+from backend.payments.service import check_value
 from backend.receipts.models import ReceiptRecord
 from backend.staff.models import StaffMember
 from backend.staff.service import _hasher
@@ -280,8 +281,9 @@ async def test_a_phone_payment_not_yet_confirmed_shows_the_pending_page(till: Ti
     made = await till.request(("Copie", 1, 500))
     payment = await till.start(made["id"], "phone")
     async with till.database.read() as session:
-        session_id = (await session.get(Payment, payment["id"])).checkout_session_id
-    response = await till.client.get(f"/pay/complete?session_id={session_id}", headers={"Accept-Language": "en"})
+        stored = await session.get(Payment, payment["id"])
+    response = await till.client.get(f"/pay/complete?session_id={stored.checkout_session_id}"
+                                     f"&check={check_value(stored)}", headers={"Accept-Language": "en"})
     html = await response.text()
     assert response.status == 202 and "Your payment is being confirmed" in html
     assert '<meta http-equiv="refresh" content="5">' in html and "/panel/" not in html.replace("/panel/static/", "")

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from backend.audit.models import AuditEvent
 from backend.payments.models import Payment
+from backend.payments.service import check_value
 from backend.receipts.models import ReceiptRecord
 from tests.backend.conftest import next_event
 from tests.payments.conftest import Till
@@ -116,8 +117,12 @@ async def test_paying_by_phone_completes_and_leads_to_the_receipt(till: Till):
     assert (await next_event(live))["payment"]["state"] == "succeeded"
     paid = await till.payment(payment["id"])
     assert paid["card_last4"] == "4242" and paid["receipt_url"]
-    session_id = (await _payment(till, payment["id"])).checkout_session_id
-    landing = await till.client.get(f"/pay/complete?session_id={session_id}", allow_redirects=False)
+    stored = await _payment(till, payment["id"])
+    # The session id alone (it is in the QR code anyone could photograph) leads nowhere.
+    guessed = await till.client.get(f"/pay/complete?session_id={stored.checkout_session_id}", allow_redirects=False)
+    assert guessed.status == 404
+    landing = await till.client.get(f"/pay/complete?session_id={stored.checkout_session_id}"
+                                    f"&check={check_value(stored)}", allow_redirects=False)
     assert landing.status == 303 and paid["receipt_url"].endswith(landing.headers["Location"])
     copy = await till.client.get(landing.headers["Location"])
     assert copy.status == 200 and "Copie de dossier" in await copy.text()
