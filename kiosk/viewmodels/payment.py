@@ -116,6 +116,12 @@ class PaymentFlow(OwedFlow):
         if answer is not None and answer.state == PaymentState.SUCCEEDED:
             self.apply(answer)
             return
+        if answer is not None and answer.state == PaymentState.WAITING:
+            # Too late to stop: a card is being authorised. Its outcome decides, so keep following it.
+            self.apply(answer)
+            self.phase = "processing"
+            self._watch(client)
+            return
         self.other_method()
 
     def abandon(self, client: BackendClient | None) -> Coroutine[Any, Any, None] | None:
