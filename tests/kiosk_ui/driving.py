@@ -90,7 +90,7 @@ async def running_kiosk(base_url: str, token: str | None, data_dir: Path, **over
         pair_with_token(settings, base_url, token, STAFF_PIN)
     app = KioskApp(settings, base_url)
     task = asyncio.ensure_future(app.async_run(async_lib="asyncio"))
-    await wait_for(lambda: app.root is not None and (token is None or app.status.config is not None), 10,
+    await wait_for(lambda: app.root is not None and (token is None or app.status.config is not None), 30,
                    "the kiosk to start")
     await settle()
     try:

@@ -243,7 +243,9 @@ async def test_pay_says_it_needs_the_connection(till: Till, tmp_path: Path):
                                    tmp_path / "kiosk"):
         await settle()
         welcome = screen(app)
-        assert welcome.ids.pay.opacity == 1 and not welcome.ids.pay.enabled
+        # The cached configuration is applied at start; under load that can take a few frames.
+        await wait_for(lambda: welcome.ids.pay.opacity == 1, 15, "the Pay button from the cached configuration")
+        assert not welcome.ids.pay.enabled
         assert welcome.ids.pay_offline.text == "Le paiement exige la connexion"
         screenshot("pay-11-welcome-offline-fr")
         await tap(welcome.ids.pay)
