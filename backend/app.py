@@ -21,6 +21,8 @@ from backend.panel import routes as panel
 from backend.routing import service as routing
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
+from backend.notifications.dispatcher import deliveries_context
+from backend.notifications.routes import routes as delivery_routes
 from backend.payments.routes import routes as payment_routes
 from backend.payments.runtime import payments_context
 from backend.payments.webhooks import routes as webhook_routes
@@ -61,7 +63,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
-             *receipt_routes.items, *webhook_routes.items]
+             *receipt_routes.items, *webhook_routes.items, *delivery_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -133,6 +135,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     panel.setup(app)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(payments_context)
+    app.cleanup_ctx.append(deliveries_context)
     app.on_shutdown.append(_close_live_channels)
     return app
 

@@ -3,6 +3,7 @@ from backend.audit.models import AuditEvent
 from backend.core.db import Base
 from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
+from backend.notifications.models import Delivery
 from backend.organisation.models import Department, Site
 from backend.payments.models import Fee, Payment, PaymentLine, PaymentRequest, Refund, SiteTax, StripeEvent
 from backend.receipts.models import ReceiptRecord
@@ -14,5 +15,5 @@ __all__ = [
     "AuditEvent", "Fee", "Payment", "PaymentLine", "PaymentRequest", "ReceiptRecord", "Refund", "SiteTax",
     "StripeEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
     "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
-    "VisitorField", "VisitorType",
+    "VisitorField", "VisitorType", "Delivery",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -61,6 +62,15 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(None, description="SMTP password.")
     smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS.")
     mail_from: str = Field("accueil@localhost", description="The From address of email the backend sends.")
+    webhook_signing_secret: SecretStr | None = Field(
+        None, description="Signs outgoing chat webhooks: headers X-Accueil-Timestamp (unix seconds) and "
+                          "X-Accueil-Signature: v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\">. Unset: they go "
+                          "unsigned (Slack and Teams do not check; a relay of yours can).")
+    delivery_poll_seconds: float = Field(
+        1.0, gt=0, description="How often outgoing notifications that are due are looked for and sent.")
+    delivery_retry_seconds: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+        (10, 30, 120, 600, 1800, 3600), description="Waits before each new try of a notification that could not "
+        "be sent (a JSON list); after the last, it is marked failed.")
 
     @classmethod
     def settings_customise_sources(

@@ -104,3 +104,20 @@ class PrintProblem(StrEnum):
     OFFLINE = "offline"
     PAPER_OUT = "paper_out"
     ERROR = "error"
+
+
+class DeliveryChannel(StrEnum):
+    """Where an outgoing notification goes: an email address, or a chat tool's incoming webhook."""
+
+    EMAIL = "email"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class DeliveryStatus(StrEnum):
+    """The life of one outgoing notification: PENDING and RETRYING are still to be sent; the others are final."""
+
+    PENDING = "pending"
+    RETRYING = "retrying"
+    DELIVERED = "delivered"
+    FAILED = "failed"

@@ -6,6 +6,7 @@ endpoints to the router, and `openapi_document` describes exactly those.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import StrEnum
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -19,6 +20,7 @@ from shared.api import FieldProblem, Problem
 Auth = Literal["kiosk", "staff"] | None
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=BaseModel)
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,17 @@ class Endpoints:
             return handler
 
         return register
+
+
+def enum_params(query: Any, name: str, kind: type[E], problems: list[FieldProblem]) -> list[E]:
+    """Every value of a repeatable query filter, checked against its enum; a problem named for each unknown one."""
+    found = []
+    for raw in query.getall(name, []):
+        if raw in kind.__members__.values():
+            found.append(kind(raw))
+        elif raw:
+            problems.append(FieldProblem(field=name, code=f"{name}_unknown", detail=f"Use one of: {', '.join(kind)}."))
+    return found
 
 
 async def read_limited(request: web.Request, limit: int) -> bytes:

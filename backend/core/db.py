@@ -5,13 +5,18 @@ import asyncio
 import contextlib
 import datetime as dt
 import enum
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+WRITE_BEGIN_ATTEMPTS = 5
 
 # Stable constraint names, so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -58,10 +63,11 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Take over transaction control from the driver, so BEGIN IMMEDIATE can be issued below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First: the pragmas below may themselves wait for another connection's lock.
+        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -93,11 +99,34 @@ class Database:
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction, committed on success and rolled back on any error."""
         lock = self._write_lock or contextlib.nullcontext()
-        async with lock, self._sessions() as session, session.begin():
-            if self.is_sqlite:
+        async with lock:
+            session = await self._writing_session()
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.close()
+
+    async def _writing_session(self) -> AsyncSession:
+        """A session whose transaction has begun; on SQLite, holding the write lock (BEGIN IMMEDIATE)."""
+        for attempt in range(WRITE_BEGIN_ATTEMPTS):
+            session = self._sessions()
+            try:
                 # The first use of the session procures the connection: the option reaches BEGIN.
-                await session.connection(execution_options={"sqlite_immediate": True})
-            yield session
+                await session.connection(execution_options={"sqlite_immediate": True} if self.is_sqlite else {})
+                return session
+            except OperationalError as error:
+                await session.close()
+                # Seen rarely under heavy load: SQLite answers "locked" at once instead of waiting. Nothing has
+                # been done yet, so beginning again is safe.
+                if not self.is_sqlite or "locked" not in str(error) or attempt == WRITE_BEGIN_ATTEMPTS - 1:
+                    raise
+                log.warning("SQLite was locked at BEGIN; trying again (%d)", attempt + 1)
+                await asyncio.sleep(0.1 * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

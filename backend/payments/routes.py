@@ -6,7 +6,7 @@ import datetime as dt
 import stripe
 from aiohttp import web
 
-from backend.core.api import Endpoints, json_response
+from backend.core.api import Endpoints, enum_params, json_response
 from backend.core.errors import Forbidden, InvalidInput, NotFound
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.payments import ledger, requests
@@ -165,13 +165,7 @@ def payment_filters(query) -> dict:
             problems.append(FieldProblem(field=name, code="date_invalid", detail="Expected YYYY-MM-DD."))
             return None
 
-    states = []
-    for raw in query.getall("state", []):
-        if raw in PaymentState.__members__.values():
-            states.append(PaymentState(raw))
-        elif raw:
-            problems.append(FieldProblem(field="state", code="state_unknown",
-                                         detail=f"Use one of: {', '.join(PaymentState)}."))
+    states = enum_params(query, "state", PaymentState, problems)
     method = None
     if query.get("method"):
         if query["method"] in PaymentMethod.__members__.values():

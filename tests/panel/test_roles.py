@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from backend.app import ENDPOINTS
 from backend.payments.models import Payment, SiteTax
+from backend.payments.service import check_value
 from backend.receipts.models import ReceiptRecord
 from backend.staff.models import StaffMember
 from backend.staff.service import _hasher
@@ -22,6 +23,7 @@ STAFF = WHO[2:]
 LOBBY = {"admin", "reception", "billing", "paeds"}
 CASHIER = LOBBY  # backend.payments.routes.CASHIER_ROLES: may ask for payments and follow them
 REFUND = {"admin", "reception"}  # REFUND_ROLES: may give money back and send receipts again
+DELIVERIES = {"admin", "reception"}  # backend.notifications.routes.DELIVERY_ROLES: follow outgoing notifications
 ADMIN_ONLY = {"none": 303, "admin": 200, **{w: 403 for w in ("reception", "billing", "paeds", "clerk")}}
 EVERYONE = set(WHO)
 
@@ -72,6 +74,8 @@ API = [
     ("POST", "/api/payments/{payment}/reprint", staff(REFUND, 202), None),
     ("POST", "/api/payments/{payment}/receipt-email", staff(REFUND, 202), {"email": "zoe@example.org"}),
     ("GET", "/api/payments/{payment}/receipt.pdf", staff(CASHIER, 200), None),
+    ("GET", "/api/deliveries", staff(DELIVERIES, 200), None),
+    ("GET", "/api/deliveries?status=failed&about=visit:1", staff(DELIVERIES, 200), None),
     # Stripe's webhooks: only its signature counts, no token makes an unsigned event acceptable.
     ("POST", "/hooks/stripe", {w: 400 for w in WHO}, {"id": "evt_1", "type": "payment_intent.succeeded"}),
 ]
@@ -85,6 +89,8 @@ PANEL = [
     ("GET", "/panel/payments/{payment}", page(CASHIER)),
     ("GET", "/panel/payment-requests/new", page(CASHIER)),
     ("GET", "/panel/payment-requests/{request}", page(CASHIER)),
+    ("GET", "/panel/deliveries", page(DELIVERIES)),
+    ("GET", "/panel/deliveries?status=retrying", page(DELIVERIES)),
     *[("GET", path, ADMIN_ONLY) for path in ("/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
                                               "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site",
                                               "/panel/admin/payments")],
@@ -153,7 +159,8 @@ class Fresh:
     async def checkout(self) -> str:
         payment_id = (await self.till.start(await self.request(), "phone"))["id"]
         async with self.till.database.read() as session:
-            return (await session.get(Payment, payment_id)).checkout_session_id
+            payment = await session.get(Payment, payment_id)
+        return f"{payment.checkout_session_id}&check={check_value(payment)}"
 
     async def fill(self, value):
         if isinstance(value, dict):
