@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.organisation.models import Site
 from backend.payments.models import Payment, PaymentRequest
+from backend.payments.service import payment_out
+from backend.receipts.models import ReceiptRecord
 from shared.api import DayTotal, PaymentList, PaymentRow
 from shared.enums import PaymentMethod, PaymentState
 
@@ -24,7 +26,10 @@ async def site_zone(session: AsyncSession) -> tuple[ZoneInfo, str]:
 async def payments(session: AsyncSession, cashier, *, day_from: dt.date | None, day_to: dt.date | None,
                    states: list[PaymentState], method: PaymentMethod | None, text: str = "") -> PaymentList:
     zone, currency = await site_zone(session)
-    query = (select(Payment, PaymentRequest).join(PaymentRequest, PaymentRequest.id == Payment.request_id)
+    # Receipts joined here: one query for the list, not one more per row.
+    query = (select(Payment, PaymentRequest, ReceiptRecord)
+             .join(PaymentRequest, PaymentRequest.id == Payment.request_id)
+             .outerjoin(ReceiptRecord, ReceiptRecord.payment_id == Payment.id)
              .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(MAX_ROWS))
     if day_from is not None:
         query = query.where(Payment.created_at >= dt.datetime.combine(day_from, dt.time(), zone))
@@ -38,8 +43,8 @@ async def payments(session: AsyncSession, cashier, *, day_from: dt.date | None, 
         needle = text.strip()
         query = query.where(PaymentRequest.payer_name.icontains(needle) | (PaymentRequest.code == needle.upper()))
     rows = []
-    for payment, request in (await session.execute(query)).all():
-        out = await cashier.payment_out(session, payment)
+    for payment, request, record in (await session.execute(query)).all():
+        out = payment_out(payment, record, cashier.base_url)
         rows.append(PaymentRow(**out.model_dump(), request_code=request.code, payer_name=request.payer_name))
     return PaymentList(items=rows, currency=currency, days=await _day_totals(session, zone, day_from, day_to))
 

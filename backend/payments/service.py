@@ -25,6 +25,7 @@ from backend.payments.gateway import TEST_CARDS, StripeGateway, card_of, decline
 from backend.payments.models import Payment, PaymentRequest, Refund
 from backend.payments.refunds import Refunds
 from backend.receipts import service as receipts
+from backend.receipts.models import ReceiptRecord
 from shared.api import PaymentEvent, PaymentOut
 from shared.enums import (
     FINAL_PAYMENT_STATES, PaymentMethod, PaymentProblem, PaymentRequestState, PaymentState, Role,
@@ -205,16 +206,15 @@ class Cashier(Refunds):
         """The money was taken: record it once, with its receipt; a request paid twice is refunded once."""
         at = self.clock()
         brand, last4 = card_of(intent)
-        async with self.database.read() as session:
-            expected = await session.get(Payment, payment_id)
-        if expected is not None and (intent.get("amount"), str(intent.get("currency", "")).upper()) != (
-                expected.amount, expected.currency.upper()):
-            log.error("payment %s: Stripe's intent %s is for another amount; not recorded", payment_id, intent.get("id"))
-            return
         duplicate = None
         async with self.database.write() as session:
             payment = await session.get(Payment, payment_id, with_for_update=True)
             if payment is None or payment.state == PaymentState.SUCCEEDED:
+                return
+            if (intent.get("amount"), str(intent.get("currency", "")).upper()) != (
+                    payment.amount, payment.currency.upper()):
+                log.error("payment %s: Stripe's intent %s is for another amount; not recorded", payment_id,
+                          intent.get("id"))
                 return
             request = await requests.request_for_update(session, payment.request_id)
             was = payment.state
@@ -362,15 +362,7 @@ class Cashier(Refunds):
         return payment
 
     async def payment_out(self, session: AsyncSession, payment: Payment) -> PaymentOut:
-        record = await receipts.for_payment(session, payment.id)
-        return PaymentOut(
-            id=payment.id, request_id=payment.request_id, method=payment.method, state=payment.state,
-            amount=payment.amount, currency=payment.currency, problem=payment.problem,
-            problem_detail=payment.problem_detail, checkout_url=payment.checkout_url, expires_at=payment.expires_at,
-            card_brand=payment.card_brand, card_last4=payment.card_last4, refunded=payment.refunded,
-            receipt_number=record.number if record else None,
-            receipt_url=receipts.url(self.base_url, record) if record else None,
-            created_at=payment.created_at, settled_at=payment.settled_at)
+        return payment_out(payment, await receipts.for_payment(session, payment.id), self.base_url)
 
     async def publish(self, payment_id: int) -> PaymentOut:
         """Tell the kiosk taking the payment, and the front desk, how it stands now."""
@@ -382,3 +374,14 @@ class Cashier(Refunds):
         await self.hub.broadcast(PaymentEvent(type="payment.updated", payment=out).model_dump(mode="json"), audience)
         return out
 
+
+def payment_out(payment: Payment, record: ReceiptRecord | None, base_url: str) -> PaymentOut:
+    """How a payment stands, with its receipt if it has one."""
+    return PaymentOut(
+        id=payment.id, request_id=payment.request_id, method=payment.method, state=payment.state,
+        amount=payment.amount, currency=payment.currency, problem=payment.problem,
+        problem_detail=payment.problem_detail, checkout_url=payment.checkout_url, expires_at=payment.expires_at,
+        card_brand=payment.card_brand, card_last4=payment.card_last4, refunded=payment.refunded,
+        receipt_number=record.number if record else None,
+        receipt_url=receipts.url(base_url, record) if record else None,
+        created_at=payment.created_at, settled_at=payment.settled_at)
