@@ -19,6 +19,8 @@ from backend.core.relay import PostgresRelay
 from backend.core.security import security_headers
 from backend.panel import routes as panel
 from backend.routing import service as routing
+from backend.routing.escalator import escalations_context
+from backend.calls.routes import routes as call_routes
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.notifications.dispatcher import deliveries_context
@@ -63,7 +65,7 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
-             *receipt_routes.items, *webhook_routes.items, *delivery_routes.items]
+             *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -95,13 +97,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 def _record_delivery(app: web.Application, reached: frozenset[int], event: dict, tasks: set[asyncio.Task]) -> None:
-    """A visit's news reached these staff members' panels on this instance: note it on their notifications."""
-    if not reached or "visit" not in event:
+    """A visit's or a call's news reached these staff members' panels on this instance: note it on their
+    notifications."""
+    about = {name: event[name]["id"] for name in ("visit", "call") if isinstance(event.get(name), dict)}
+    if not reached or not about:
         return
 
     async def record() -> None:
         async with app[DATABASE].write() as session:
-            await routing.mark_delivered(session, event["visit"]["id"], reached, app[CLOCK]())
+            await routing.mark_delivered(session, reached, app[CLOCK](), visit_id=about.get("visit"),
+                                         call_id=about.get("call"))
 
     task = asyncio.ensure_future(record())
     tasks.add(task)
@@ -136,6 +141,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(payments_context)
     app.cleanup_ctx.append(deliveries_context)
+    app.cleanup_ctx.append(escalations_context)
     app.on_shutdown.append(_close_live_channels)
     return app
 

@@ -1,5 +1,6 @@
 """Every table, imported once so the metadata is complete (Alembic, tests)."""
 from backend.audit.models import AuditEvent
+from backend.calls.models import Call, CallEvent
 from backend.core.db import Base
 from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
@@ -7,7 +8,7 @@ from backend.notifications.models import Delivery
 from backend.organisation.models import Department, Site
 from backend.payments.models import Fee, Payment, PaymentLine, PaymentRequest, Refund, SiteTax, StripeEvent
 from backend.receipts.models import ReceiptRecord
-from backend.routing.models import Notification
+from backend.routing.models import ContactChannel, DutySlot, Escalation, Notification, OpeningHours
 from backend.staff.models import DepartmentMembership, StaffMember, StaffRole, StaffSession, StaffToken
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 
@@ -15,5 +16,6 @@ __all__ = [
     "AuditEvent", "Fee", "Payment", "PaymentLine", "PaymentRequest", "ReceiptRecord", "Refund", "SiteTax",
     "StripeEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
     "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
-    "VisitorField", "VisitorType", "Delivery",
+    "VisitorField", "VisitorType", "Delivery", "Call", "CallEvent", "ContactChannel", "DutySlot", "Escalation",
+    "OpeningHours",
 ]

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     delivery_retry_seconds: tuple[Annotated[float, Field(ge=0)], ...] = Field(
         (10, 30, 120, 600, 1800, 3600), description="Waits before each new try of a notification that could not "
         "be sent (a JSON list); after the last, it is marked failed.")
+    twilio_auth_token: SecretStr | None = Field(
+        None, description="Twilio's auth token: checks X-Twilio-Signature on /hooks/voice. Unset: the voice "
+                          "webhook answers 503.")
+    call_events_secret: SecretStr | None = Field(
+        None, description="Shared secret of /hooks/call-events (other phone systems): X-Accueil-Timestamp and "
+                          "X-Accueil-Signature: v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\">. Unset: 503.")
 
     @classmethod
     def settings_customise_sources(

@@ -359,7 +359,7 @@ class TokenOut(Response):
 class VisitEvent(Response):
     """Pushed on /api/ws (staff) and /api/kiosk/ws (the kiosk that made the visit)."""
 
-    type: Literal["visit.checked_in", "visit.updated"]
+    type: Literal["visit.checked_in", "visit.updated", "visit.escalated"]
     visit: VisitOut
 
 

@@ -121,3 +121,43 @@ class DeliveryStatus(StrEnum):
     RETRYING = "retrying"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+class CallSource(StrEnum):
+    """How a call came to be recorded: logged at the desk, told by Twilio, or by another phone system."""
+
+    DESK = "desk"
+    TWILIO = "twilio"
+    PHONE_SYSTEM = "phone_system"
+
+
+class CallOutcome(StrEnum):
+    """Where a call is or ended: the first two while it lasts; the message outcomes leave a slip to deal with."""
+
+    RINGING = "ringing"
+    ANSWERED = "answered"
+    TRANSFERRED = "transferred"
+    MESSAGE_TAKEN = "message_taken"
+    CALLBACK_REQUESTED = "callback_requested"
+    VOICEMAIL = "voicemail"
+    MISSED = "missed"
+
+
+# Outcomes that leave somebody something to do: a message slip, open until marked done.
+MESSAGE_OUTCOMES = frozenset({CallOutcome.MESSAGE_TAKEN, CallOutcome.CALLBACK_REQUESTED, CallOutcome.VOICEMAIL,
+                              CallOutcome.MISSED})
+
+
+class MessageState(StrEnum):
+    """A call's message slip: none, open (nobody has answered), acknowledged (somebody has it), done."""
+
+    NONE = "none"
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    DONE = "done"
+
+
+class EscalationState(StrEnum):
+    OPEN = "open"  # waiting for somebody to answer; the next step is due at next_at
+    ACKNOWLEDGED = "acknowledged"
+    EXHAUSTED = "exhausted"  # every step taken, nobody answered

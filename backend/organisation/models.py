@@ -31,3 +31,9 @@ class Department(Base):
     name_fr: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
+    # Routing: where the auto-attendant transfers callers, the address that is told last when nobody answers,
+    # who takes over while this department is closed, and how long each person has to answer before the next.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    fallback_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    escalate_after_seconds: Mapped[int] = mapped_column(default=120, server_default="120")

@@ -16,6 +16,8 @@ from backend.kiosks import idempotency
 from backend.routing import service as routing
 from backend.visits import service as visits
 from backend.visits.models import Visit
+from backend.appkeys import SETTINGS
+from backend.notifications.dispatcher import wake
 from backend.web import body, database, hub, now, path_id
 from shared.api import (
     CheckInRequest, CodeCheckOutRequest, FieldProblem, KioskVisitMatch, KioskVisitMatches, TransitionRequest,
@@ -57,7 +59,7 @@ async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
                     return web.json_response(replay.body, status=replay.status,
                                              headers={"Idempotent-Replayed": "true"})
                 visit = await visits.check_in(session, kiosk, data, at)
-                await routing.route_check_in(session, visit, at)
+                await routing.route_check_in(session, visit, at, request.config_dict[SETTINGS].base_url)
                 audience = await routing.visit_audience(session, visit)
                 out = visits.visit_out(visit)
                 idempotency.remember(session, kiosk.kiosk_id, key, fingerprint, 201,
@@ -67,6 +69,7 @@ async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
             # Two requests with one key raced (PostgreSQL): the loser replays the winner's answer.
             if attempt:
                 raise
+    wake(request.config_dict)  # the check-in's emails and chat messages
     await _publish(request, "visit.checked_in", out, Audience(staff_ids=audience.staff_ids, roles=audience.roles))
     return json_response(out, status=201)
 

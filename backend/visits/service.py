@@ -17,6 +17,7 @@ from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.organisation import service as organisation
 from backend.organisation.models import Site
 from backend.routing import service as routing
+from backend.routing.models import Notification
 from backend.staff import service as staff
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 from shared.api import (
@@ -160,9 +161,19 @@ async def visit_for_staff(session: AsyncSession, who: StaffIdentity, visit_id: i
     visit = (await session.execute(_visit_query().where(Visit.id == visit_id))).scalars().first()
     if visit is None:
         raise NotFound(f"There is no visit {visit_id}.")
-    if not may_see(who, visit):
+    if not may_see(who, visit) and await session.scalar(_told(who).where(Notification.visit_id == visit.id)) is None:
         raise Forbidden("This visit is for another department.")
     return visit
+
+
+async def visit_by_id(session: AsyncSession, visit_id: int) -> Visit | None:
+    return (await session.execute(_visit_query().where(Visit.id == visit_id))).scalars().first()
+
+
+def _told(who: StaffIdentity) -> Select[tuple[int]]:
+    """The visits this person was told of (another department's, when theirs stood in for it)."""
+    return select(Notification.visit_id).where(Notification.recipient_id == who.staff_id,
+                                               Notification.visit_id.is_not(None))
 
 
 async def visit_for_kiosk(session: AsyncSession, kiosk: KioskIdentity, visit_id: int, *, own: bool) -> Visit:
@@ -184,7 +195,8 @@ async def list_visits(
     require_lobby_access(who)
     query = _visit_query().order_by(Visit.checked_in_at.desc(), Visit.id.desc()).limit(limit)
     if not who.sees_every_department:
-        query = query.where(or_(Visit.department_id.in_(who.department_ids), Visit.host_id == who.staff_id))
+        query = query.where(or_(Visit.department_id.in_(who.department_ids), Visit.host_id == who.staff_id,
+                                Visit.id.in_(_told(who))))
     if states:
         query = query.where(Visit.state.in_(states))
     if department_id is not None:
@@ -262,5 +274,5 @@ async def transition(session: AsyncSession, visit: Visit, to: VisitState, actor:
     was_waiting = visit.state == VisitState.CHECKED_IN
     move(visit, to, at, actor, session)
     if was_waiting:
-        await routing.acknowledge(session, visit.id, getattr(actor, "staff_id", None), at)
+        await routing.acknowledge(session, by_staff_id=getattr(actor, "staff_id", None), at=at, visit_id=visit.id)
     return visit_out(visit), await routing.visit_audience(session, visit)
