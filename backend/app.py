@@ -20,7 +20,9 @@ from backend.core.security import security_headers
 from backend.panel import routes as panel
 from backend.routing import service as routing
 from backend.routing.escalator import escalations_context
+from backend.calls.phone_events import routes as phone_event_routes
 from backend.calls.routes import routes as call_routes
+from backend.calls.voice import routes as voice_routes
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.notifications.dispatcher import deliveries_context
@@ -65,7 +67,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
-             *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items]
+             *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items,
+             *voice_routes.items, *phone_event_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
