@@ -167,8 +167,10 @@ class Channels:
         message["To"] = job.target
         message["Subject"] = job.subject
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
+        facts = "".join(f"\n{title}: {value}" for title, value in _fields(job.payload))
         link = _link(job.payload)
-        message.set_content(job.body + (f"\n\n{link[1]}: {link[0]}" if link else "") + "\n")
+        message.set_content(job.body + (f"\n{facts}" if facts else "") + (f"\n\n{link[1]}: {link[0]}" if link else "")
+                            + "\n")
         try:
             await mail.send(self.settings, message)
         except mail.MailUnavailable:

@@ -48,9 +48,10 @@ class Dispatcher:
         self._wake.set()
 
     async def run_due(self) -> int:
-        """Claim what is due, send it, and wait until every outcome is recorded; returns how many were tried."""
+        """Claim what is due, send it, and wait until every outcome is recorded (also of sends the loop had
+        started); returns how many this round tried."""
         tried, tasks = await self._claim_and_start()
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*tasks, *self._sending)
         return tried
 
     async def _claim_and_start(self) -> tuple[int, list[asyncio.Task]]:
