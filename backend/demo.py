@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.db import Database
 from backend.kiosks import service as kiosks
 from backend.organisation.models import Department, Site
+from backend.routing.models import OpeningHours
 from backend.payments.models import Fee, SiteTax
 from backend.staff import service as staff
 from backend.visits.models import VisitorField, VisitorType
@@ -28,6 +30,17 @@ DEPARTMENTS = [
     ("Facturation", "Billing"),
     ("Dossiers médicaux", "Medical records"),
 ]
+# Routing (French name): the number the auto-attendant transfers to, weekday hours, the department that stands
+# in while it is closed.
+ROUTING = {
+    "Accueil": ("+15145550100", (dt.time(8), dt.time(18)), None),
+    "Médecine familiale": ("+15145550110", (dt.time(8), dt.time(17)), "Accueil"),
+    "Pédiatrie": ("+15145550120", (dt.time(8), dt.time(16)), "Médecine familiale"),
+    "Prélèvements": ("+15145550130", (dt.time(7), dt.time(12)), "Accueil"),
+    "Facturation": ("+15145550140", (dt.time(9), dt.time(16, 30)), "Accueil"),
+    "Dossiers médicaux": ("", (dt.time(9), dt.time(16)), "Accueil"),
+}
+EMAIL_DOMAIN = "clinique-du-parc.example"
 
 # login, name, roles, departments (French names), listed at the kiosk
 STAFF = [
@@ -99,10 +112,27 @@ async def seed(session: AsyncSession, at: dt.datetime) -> bool:
     ])
     await session.flush()
     for login, name, roles, departments, listed in STAFF:
-        await staff.create_staff(session, login=login, display_name=name, roles=roles,
-                                 department_names=departments, password=DEMO_PASSWORD, listed_at_kiosk=listed,
-                                 at=at)
+        member = await staff.create_staff(session, login=login, display_name=name, roles=roles,
+                                          department_names=departments, password=DEMO_PASSWORD,
+                                          listed_at_kiosk=listed, at=at)
+        member.email = f"{login.replace('.', '-')}@{EMAIL_DOMAIN}"
+    await _routing(session, site.id)
     return True
+
+
+async def _routing(session: AsyncSession, site_id: int) -> None:
+    """Opening hours Monday to Friday, transfer numbers and fallbacks; no rota, so each department's members
+    are told together. Nobody gets email or chat channels: the demo has no mail server."""
+    departments = {d.name_fr: d for d in await session.scalars(select(Department).where(
+        Department.site_id == site_id))}
+    for name, (phone, (opens, closes), fallback) in ROUTING.items():
+        department = departments[name]
+        department.phone = phone
+        plain = unicodedata.normalize("NFKD", name.split()[0].lower()).encode("ascii", "ignore").decode()
+        department.email = f"{plain}@{EMAIL_DOMAIN}"
+        department.fallback_department_id = departments[fallback].id if fallback else None
+        session.add_all(OpeningHours(department_id=department.id, weekday=day, opens=opens, closes=closes)
+                        for day in range(5))
 
 
 async def kiosk_token(database: Database, data_dir: Path, at: dt.datetime) -> str:
