@@ -20,7 +20,7 @@ from backend.organisation.models import Department, Site
 from backend.routing import escalation
 from backend.routing import service as routing
 from backend.routing.escalation import Alert, Told
-from backend.routing.models import Notification
+from backend.routing.models import Escalation, Notification
 from backend.staff import service as staff
 from shared.api import FieldProblem
 from shared.enums import MESSAGE_OUTCOMES, CallOutcome, CallSource, MessageState, Role
@@ -138,11 +138,14 @@ async def conclude(session: AsyncSession, call: Call, outcome: CallOutcome, at: 
         call.ended_at = call.ended_at or at
     if recording_url:
         call.recording_url = recording_url[:2000]
-    if outcome in MESSAGE_OUTCOMES and call.message_state == MessageState.NONE:
+    opened = outcome in MESSAGE_OUTCOMES and call.message_state == MessageState.NONE
+    if opened:
         call.message_state = MessageState.OPEN
     note(session, call, str(outcome), recording_url and "recording", at)
     await session.flush()
-    return await route(session, call, at, base_url)
+    # A call put through and then answered was already told of: only a new message slip is news.
+    routed = await session.scalar(select(Escalation.id).where(Escalation.about == f"call:{call.id}"))
+    return await route(session, call, at, base_url) if opened or routed is None else None
 
 
 async def route(session: AsyncSession, call: Call, at: dt.datetime, base_url: str) -> Told | None:

@@ -87,6 +87,11 @@ API = [
     ("POST", "/api/calls/{call}/done", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
     # Stripe's webhooks: only its signature counts, no token makes an unsigned event acceptable.
     ("POST", "/hooks/stripe", {w: 400 for w in WHO}, {"id": "evt_1", "type": "payment_intent.succeeded"}),
+    # The telephone systems' webhooks, likewise (their signatures are tested in tests/calls): here no secret is
+    # set, so they are closed to everyone, whatever token comes.
+    *[("POST", path, {w: 503 for w in WHO}, {"CallSid": "CA1"}) for path in (
+        "/hooks/voice", "/hooks/voice/menu", "/hooks/voice/dialled", "/hooks/voice/voicemail")],
+    ("POST", "/hooks/call-events", {w: 503 for w in WHO}, {"call_id": "1", "event": "missed", "from": "+1"}),
 ]
 PANEL = [
     ("GET", "/panel/", page(LOBBY)),
