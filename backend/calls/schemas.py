@@ -40,6 +40,7 @@ class CallOut(Response):
     reason: str
     outcome: CallOutcome
     has_recording: bool
+    recording_url: str = Field(description="A voicemail's recording, at the telephone system.")
     received_at: dt.datetime
     ended_at: dt.datetime | None
     logged_by_id: int | None

@@ -89,6 +89,9 @@ async def log_call(session: AsyncSession, who: StaffIdentity, data: CallIn, at: 
             problems.append(FieldProblem(field="staff_id", code="staff_unknown", detail="No such active staff member."))
         elif department_id is None and member.department_ids:
             department_id = min(member.department_ids)
+        elif department_id is not None and department_id not in member.department_ids:
+            problems.append(FieldProblem(field="staff_id", code="not_in_department",
+                                         detail="This person is not a member of the department chosen."))
     if data.department_id is not None:
         department = await session.get(Department, data.department_id)
         if department is None or not department.active:
@@ -236,6 +239,7 @@ async def call_out(session: AsyncSession, call: Call, *, with_events: bool = Fal
         id=call.id, source=call.source, caller_name=call.caller_name, caller_number=call.caller_number,
         client_name=call.client_name, department_id=call.department_id, staff_member_id=call.staff_member_id,
         reason=call.reason, outcome=call.outcome, has_recording=bool(call.recording_url),
+        recording_url=call.recording_url,
         received_at=call.received_at, ended_at=call.ended_at, logged_by_id=call.logged_by_id,
         message_state=call.message_state, acknowledged_at=call.acknowledged_at,
         acknowledged_by_id=call.acknowledged_by_id, done_at=call.done_at, done_by_id=call.done_by_id, events=events)

@@ -42,6 +42,7 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._sending: set[asyncio.Task] = set()
+        self._claiming = asyncio.Lock()
 
     def wake(self) -> None:
         """Look for due deliveries now rather than at the next poll (call after committing an enqueue)."""
@@ -55,6 +56,12 @@ class Dispatcher:
         return tried
 
     async def _claim_and_start(self) -> tuple[int, list[asyncio.Task]]:
+        # One claim at a time in this process: a round waits for the loop's claim to have started its sends,
+        # so it can wait for them too.
+        async with self._claiming:
+            return await self._claim_and_start_now()
+
+    async def _claim_and_start_now(self) -> tuple[int, list[asyncio.Task]]:
         async with self.database.read() as session:
             if not await service.any_due(session, self.clock()):
                 return 0, []

@@ -31,8 +31,8 @@ KNOWN_ERRORS = (
 )
 
 
-@routes.get("/panel/deliveries")
-async def deliveries_page(request: web.Request) -> web.Response:
+async def _deliveries(request: web.Request) -> dict:
+    """The page's table: the newest deliveries matching its filters (a status, what they concern)."""
     who = await staff_with_role(request, DELIVERY_ROLES)
     raw_status = request.query.get("status", "")
     if raw_status and raw_status not in DeliveryStatus.__members__.values():
@@ -43,8 +43,19 @@ async def deliveries_page(request: web.Request) -> web.Response:
             session, statuses=[DeliveryStatus(raw_status)] if raw_status else [], about=about, limit=PAGE_LIMIT)
         site = await organisation.site(session, await organisation.only_site_id(session))
     zone = ZoneInfo(site.time_zone)
-    return render(request, "deliveries.html", {
+    return {
         "who": who, "deliveries": [deliveries.delivery_out(row) for row in rows],
         "filters": {"status": raw_status, "about": about}, "limit": PAGE_LIMIT,
         "status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES, "channel_labels": CHANNEL_LABELS,
-        "local": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""})
+        "local": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""}
+
+
+@routes.get("/panel/deliveries")
+async def deliveries_page(request: web.Request) -> web.Response:
+    return render(request, "deliveries.html", await _deliveries(request))
+
+
+@routes.get("/panel/deliveries/table")
+async def deliveries_table(request: web.Request) -> web.Response:
+    """The table alone, fetched by the page's script when the live channel tells of a delivery's news."""
+    return render(request, "_deliveries_table.html", await _deliveries(request))

@@ -1,12 +1,82 @@
-// The lobby board, live: the staff channel says something changed, the board is fetched again.
-// Progressive enhancement only: without this script the page and its forms work, by reloading.
-const board = document.getElementById("board");
+// The panel, live: the staff channel (/api/ws) says something changed, and the page fetches the part that shows
+// it again (the lobby board, the calls lists, the outgoing notifications table). Progressive enhancement only:
+// without this script every page and its forms work, by reloading.
 const status = document.getElementById("live-status");
 
+// One live channel for the page: reopened with a growing wait when it drops. `onReady` runs after every
+// (re)connection, to catch up on what was missed meanwhile; `onEvent` gets every other event.
+const liveChannel = (onEvent, onReady) => {
+  let retry = 1000;
+  const connect = () => {
+    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`);
+    socket.addEventListener("message", (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "ready") {
+        if (status) {
+          status.textContent = status.dataset.online;
+          status.classList.add("online");
+        }
+        retry = 1000;
+        onReady();
+      } else {
+        onEvent(event);
+      }
+    });
+    socket.addEventListener("close", () => {
+      if (status) {
+        status.textContent = status.dataset.offline;
+        status.classList.remove("online");
+      }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 30000);
+    });
+  };
+  connect();
+};
+
+// A part of the page fetched again into `container`; an older answer never overwrites a newer one, and a
+// session that ended (the answer is the sign-in page) leaves the part as it was. Resolves to whether it changed.
+const fragment = (container, path) => {
+  let latest = 0;
+  return async () => {
+    const ticket = ++latest;
+    let response;
+    try {
+      response = await fetch(path + location.search, { credentials: "same-origin" });
+    } catch (error) {
+      return false;  // offline for a moment: the next event or reconnection fetches it again
+    }
+    if (!response.ok || response.redirected) return false;
+    const html = await response.text();
+    if (ticket !== latest) return false;
+    container.innerHTML = html;
+    return true;
+  };
+};
+
+const chime = () => {
+  // A soft two-note chime, made here rather than fetched: no file, nothing to cache.
+  try {
+    const audio = new AudioContext();
+    [660, 880].forEach((frequency, index) => {
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.frequency.value = frequency;
+      volume.gain.setValueAtTime(0.08, audio.currentTime + index * 0.18);
+      volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + index * 0.18 + 0.35);
+      tone.connect(volume).connect(audio.destination);
+      tone.start(audio.currentTime + index * 0.18);
+      tone.stop(audio.currentTime + index * 0.18 + 0.4);
+    });
+  } catch (error) { /* no sound device: the highlight is enough */ }
+};
+
+// The lobby board.
+const board = document.getElementById("board");
 if (board) {
   const me = board.dataset.me;
   const myDepartments = new Set(board.dataset.departments.split(",").filter(Boolean));
-  let retry = 1000;
+  const load = fragment(board, "/panel/board");
 
   const refreshWaits = () => {
     for (const wait of board.querySelectorAll(".wait")) {
@@ -15,31 +85,14 @@ if (board) {
     }
   };
 
-  const chime = () => {
-    // A soft two-note chime, made here rather than fetched: no file, nothing to cache.
-    try {
-      const audio = new AudioContext();
-      [660, 880].forEach((frequency, index) => {
-        const tone = audio.createOscillator();
-        const volume = audio.createGain();
-        tone.frequency.value = frequency;
-        volume.gain.setValueAtTime(0.08, audio.currentTime + index * 0.18);
-        volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + index * 0.18 + 0.35);
-        tone.connect(volume).connect(audio.destination);
-        tone.start(audio.currentTime + index * 0.18);
-        tone.stop(audio.currentTime + index * 0.18 + 0.4);
-      });
-    } catch (error) { /* no sound device: the highlight is enough */ }
-  };
-
-  const reload = async (arrival) => {
-    const response = await fetch("/panel/board" + location.search, { credentials: "same-origin" });
-    if (!response.ok) return;
-    board.innerHTML = await response.text();
+  // `arrival`: a visit to point out (highlight and chime) when it is for this person; an escalated visit is,
+  // since the escalation just reached them.
+  const reload = async (arrival, escalated) => {
+    if (!await load()) return;
     refreshWaits();
     if (arrival) {
-      const card = board.querySelector(`[data-visit="${arrival.id}"]`);
-      const forMe = String(arrival.host_id) === me || myDepartments.has(String(arrival.department_id));
+      const card = board.querySelector(`[data-visit="${CSS.escape(String(arrival.id))}"]`);
+      const forMe = escalated || String(arrival.host_id) === me || myDepartments.has(String(arrival.department_id));
       if (card && forMe) {
         card.classList.add("arrived");
         chime();
@@ -90,34 +143,49 @@ if (board) {
     setTimeout(() => toast.remove(), 10000);
   };
 
-  const connect = () => {
-    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`);
-    socket.addEventListener("message", (message) => {
-      const event = JSON.parse(message.data);
-      if (event.type === "ready") {
-        status.textContent = status.dataset.online;
-        status.classList.add("online");
-        retry = 1000;
-        reload(null);  // catch up on anything missed while disconnected
-      } else if (event.type.startsWith("visit.")) {
-        reload(event.type === "visit.checked_in" ? event.visit : null);
-      } else if (event.type === "receipt.print_failed") {
-        showPrintFailure(event);
-      } else if (event.type === "payment.updated") {
-        notePayment(event.payment);
-      }  // anything else is not for the board
-    });
-    socket.addEventListener("close", () => {
-      status.textContent = status.dataset.offline;
-      status.classList.remove("online");
-      setTimeout(connect, retry);
-      retry = Math.min(retry * 2, 30000);
-    });
-  };
-
   refreshWaits();
   setInterval(refreshWaits, 20000);
-  connect();
+  liveChannel((event) => {
+    if (event.type === "visit.checked_in" || event.type === "visit.escalated") {
+      reload(event.visit, event.type === "visit.escalated");
+    } else if (event.type.startsWith("visit.")) {
+      reload(null, false);
+    } else if (event.type === "receipt.print_failed") {
+      showPrintFailure(event);
+    } else if (event.type === "payment.updated") {
+      notePayment(event.payment);
+    }  // anything else is not for the board
+  }, () => reload(null, false));
+}
+
+// The calls page: its two lists (open messages, today's calls) fetched again on any news of a call; a new or
+// escalated message still open is pointed out (highlight and chime), unless this person just logged it.
+const callLists = document.getElementById("calls-lists");
+if (callLists) {
+  const me = callLists.dataset.me;
+  const load = fragment(callLists, "/panel/calls/lists");
+  liveChannel(async (event) => {
+    if (!event.type.startsWith("call.")) return;
+    if (!await load()) return;
+    const call = event.call;
+    const news = event.type === "call.logged" || event.type === "call.escalated";
+    if (news && call.message_state === "open" && !(event.type === "call.logged" && String(call.logged_by_id) === me)) {
+      const row = callLists.querySelector(`.messages [data-call="${CSS.escape(String(call.id))}"]`);
+      if (row) {
+        row.classList.add("arrived");
+        chime();
+      }
+    }
+  }, () => load());
+}
+
+// The outgoing notifications page: its table fetched again (with the page's filters) when a delivery changes.
+const deliveriesTable = document.getElementById("deliveries-live");
+if (deliveriesTable) {
+  const load = fragment(deliveriesTable, "/panel/deliveries/table");
+  liveChannel((event) => {
+    if (event.type === "delivery.updated") load();
+  }, () => load());
 }
 
 // The payment request form: "Add a line" copies the last row here instead of posting the form back.
