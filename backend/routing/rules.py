@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.organisation.models import Department, Site
 from backend.routing.models import ContactChannel, DutySlot, OpeningHours
 from backend.staff import service as staff
-from backend.staff.models import StaffMember, StaffRole
+from backend.staff.models import DepartmentMembership, StaffMember, StaffRole
 from shared.enums import Role
 
 MAX_FALLBACKS = 5  # a chain of fallbacks longer than this (or a loop) ends at reception
@@ -62,6 +62,9 @@ async def on_duty(session: AsyncSession, department: Department, at: dt.datetime
     on it at this hour, every active member answers, together."""
     slots = (await session.scalars(
         select(DutySlot).join(StaffMember, StaffMember.id == DutySlot.staff_member_id)
+        # Someone who has left the department since the rota was made is no longer on it.
+        .join(DepartmentMembership, (DepartmentMembership.staff_member_id == DutySlot.staff_member_id)
+              & (DepartmentMembership.department_id == DutySlot.department_id))
         .where(DutySlot.department_id == department.id, StaffMember.active.is_(True))
         .order_by(DutySlot.rank, DutySlot.id))).all()
     if slots:

@@ -105,9 +105,13 @@ PANEL = [
     ("GET", "/panel/payment-requests/{request}", page(CASHIER)),
     ("GET", "/panel/deliveries", page(DELIVERIES)),
     ("GET", "/panel/deliveries?status=retrying", page(DELIVERIES)),
+    ("GET", "/panel/deliveries/table", page(DELIVERIES)),
+    ("GET", "/panel/calls", page(LOBBY)),
+    ("GET", "/panel/calls/lists", page(LOBBY)),
     *[("GET", path, ADMIN_ONLY) for path in ("/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
                                               "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site",
-                                              "/panel/admin/payments")],
+                                              "/panel/admin/payments", "/panel/admin/routing",
+                                              "/panel/admin/routing/channels", "/panel/admin/routing/{billing}")],
     # For visitors, signed in or not: the digital copy of a receipt, and a phone payment being confirmed.
     ("GET", "/r/{receipt}", {w: 200 for w in ["none", *STAFF]}),
     ("GET", "/pay/complete?session_id={checkout}", {w: 202 for w in ["none", *STAFF]}),
@@ -118,6 +122,9 @@ FORMS = [
     (r"/panel/visits/\{id\}/move", LOBBY - {"paeds"}),  # the visit is Billing's
     (r"/panel/payments/\{id\}/(refund|reprint|email)", REFUND),
     (r"/panel/payment-requests(/\{id\}/cancel)?", CASHIER),
+    (r"/panel/calls", CALL_TAKERS),
+    # The call is Billing's: Paediatrics passes the role check and is then told there is no such call (404).
+    (r"/panel/calls/\{id\}/(acknowledge|done)", LOBBY),
 ]
 
 
@@ -256,6 +263,10 @@ async def _form_id(till: Till, fresh: Fresh, path: str) -> str:
             return str(await session.scalar(select(SiteTax.id).limit(1)))
     if path.startswith("/panel/admin/payments/fees/"):
         return str(till.fee_id)
+    if path.startswith("/panel/calls/"):
+        return str(await fresh.call())
+    if path.startswith("/panel/admin/routing/"):
+        return str(till.world.departments["billing"])
     if path.startswith("/panel/admin/kiosks/") and not path.startswith("/panel/admin/kiosks/tokens/"):
         return str(till.world.kiosk_ids["kiosk_b"])  # kiosk_a keeps its card reader for the payments above
     return str(await fresh.visit())
