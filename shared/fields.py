@@ -6,6 +6,7 @@ code into a message in the visitor's language, the backend into an English probl
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -52,6 +53,12 @@ def normalise_email(value: str) -> str:
         return validate_email(value, check_deliverability=False).normalized
     except EmailNotValidError:
         raise FieldError("email_invalid", "This is not a valid email address.") from None
+
+
+def folded(text: str) -> str:
+    """Case and accents set aside: 'Hélène Côté' and 'helene cote' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def normalise_text(value: str) -> str:

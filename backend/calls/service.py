@@ -176,14 +176,16 @@ async def route(session: AsyncSession, call: Call, at: dt.datetime, base_url: st
 async def call_for_staff(session: AsyncSession, who: StaffIdentity, call_id: int) -> Call:
     """The call, if this person may see it; 404 otherwise (whether it exists is not told)."""
     call = await session.get(Call, call_id)
-    if call is None or not (may_see(who, call) or await _notified(session, who, call.id)):
+    if call is None or not (may_see(who, call) or await session.scalar(
+            _stood_in_for(who).where(Escalation.call_id == call.id)) is not None):
         raise NotFound("No such call.")
     return call
 
 
-async def _notified(session: AsyncSession, who: StaffIdentity, call_id: int) -> bool:
-    return await session.scalar(select(Notification.id).where(
-        Notification.call_id == call_id, Notification.recipient_id == who.staff_id).limit(1)) is not None
+def _stood_in_for(who: StaffIdentity):
+    """Other departments' calls that one of this person's departments answers for (their fallback)."""
+    return select(Escalation.call_id).where(Escalation.department_id.in_(who.department_ids or {-1}),
+                                            Escalation.call_id.is_not(None))
 
 
 async def acknowledge_message(session: AsyncSession, who: StaffIdentity, call: Call, at: dt.datetime) -> bool:
@@ -222,10 +224,9 @@ async def list_calls(session: AsyncSession, who: StaffIdentity, *, open_only: bo
     if since is not None:
         query = query.where(Call.received_at >= since)
     if not who.sees_every_department:
-        told = select(Notification.call_id).where(Notification.recipient_id == who.staff_id,
-                                                  Notification.call_id.is_not(None))
         query = query.where(or_(Call.department_id.in_(who.department_ids or {-1}),
-                                Call.staff_member_id == who.staff_id, Call.id.in_(told)))
+                                Call.staff_member_id == who.staff_id,
+                                Call.id.in_(_stood_in_for(who))))
     return list((await session.scalars(query)).all())
 
 

@@ -15,6 +15,7 @@ from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
 from backend.panel.routes import admin_form, admin_staff, render, routes
 from backend.routing import admin as routing
+from backend.routing import views
 from backend.web import database, now, path_id
 from shared.enums import DeliveryChannel
 from shared.i18n import N_
@@ -86,7 +87,7 @@ async def routing_page(request: web.Request) -> web.Response:
     who = await admin_staff(request)
     async with database(request).read() as session:
         site_id, zone = await _site_zone(session)
-        rows = await routing.routing_summary(session, site_id, now(request))
+        rows = await views.routing_summary(session, site_id, now(request))
     return render(request, "admin_routing.html", {**_base_context(request, who, zone), "rows": rows})
 
 
@@ -97,7 +98,7 @@ async def _channels_page(request: web.Request, who: StaffIdentity, *, failed: di
                          status: int = 200) -> web.Response:
     async with database(request).read() as session:
         _site_id, zone = await _site_zone(session)
-        members = await routing.member_channels(session)
+        members = await views.member_channels(session)
     return render(request, "admin_routing_channels.html", {
         **_base_context(request, who, zone), "members": members, "failed": failed,
         "channels": list(CHANNEL_LABELS)}, status=status)
@@ -168,7 +169,7 @@ async def _department_page(request: web.Request, who: StaffIdentity, *, settings
     async with database(request).read() as session:
         _site_id, zone = await _site_zone(session)
         try:
-            detail = await routing.department_detail(session, department_id, now(request))
+            detail = await views.department_detail(session, department_id, now(request))
         except NotFound:
             raise web.HTTPNotFound(text=render(request, "missing.html", {"who": who}).text,
                                    content_type="text/html") from None

@@ -60,6 +60,7 @@ class Visit(Base):
     custom_fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     language: Mapped[Language] = mapped_column(enum_column(Language))
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id", ondelete="SET NULL"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="SET NULL"), index=True)
     checked_in_at: Mapped[dt.datetime] = mapped_column(index=True)
 
     transitions: Mapped[list[VisitTransition]] = relationship(

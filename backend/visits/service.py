@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import unicodedata
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
@@ -17,14 +16,14 @@ from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.organisation import service as organisation
 from backend.organisation.models import Site
 from backend.routing import service as routing
-from backend.routing.models import Notification
+from backend.routing.models import Escalation
 from backend.staff import service as staff
 from backend.visits.models import Visit, VisitorField, VisitorType, VisitTransition
 from shared.api import (
     CheckInRequest, ChoiceOut, FieldProblem, LocalizedText, VisitorFieldOut, VisitorTypeOut, VisitOut,
 )
 from shared.enums import OPEN_VISIT_STATES, VISIT_TRANSITIONS, FieldKind, Role, VisitState
-from shared.fields import FieldError, FieldSpec, check_values, normalise_email, normalise_phone
+from shared.fields import FieldError, FieldSpec, check_values, folded, normalise_email, normalise_phone
 
 # Letters and digits that cannot be mistaken for one another on a printed pass.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXY346789"
@@ -161,7 +160,8 @@ async def visit_for_staff(session: AsyncSession, who: StaffIdentity, visit_id: i
     visit = (await session.execute(_visit_query().where(Visit.id == visit_id))).scalars().first()
     if visit is None:
         raise NotFound(f"There is no visit {visit_id}.")
-    if not may_see(who, visit) and await session.scalar(_told(who).where(Notification.visit_id == visit.id)) is None:
+    if not may_see(who, visit) and await session.scalar(
+            _stood_in_for(who).where(Escalation.visit_id == visit.id)) is None:
         raise Forbidden("This visit is for another department.")
     return visit
 
@@ -170,10 +170,10 @@ async def visit_by_id(session: AsyncSession, visit_id: int) -> Visit | None:
     return (await session.execute(_visit_query().where(Visit.id == visit_id))).scalars().first()
 
 
-def _told(who: StaffIdentity) -> Select[tuple[int]]:
-    """The visits this person was told of (another department's, when theirs stood in for it)."""
-    return select(Notification.visit_id).where(Notification.recipient_id == who.staff_id,
-                                               Notification.visit_id.is_not(None))
+def _stood_in_for(who: StaffIdentity) -> Select[tuple[int]]:
+    """Other departments' visits that one of this person's departments answers for (their fallback)."""
+    return select(Escalation.visit_id).where(Escalation.department_id.in_(who.department_ids or {-1}),
+                                             Escalation.visit_id.is_not(None))
 
 
 async def visit_for_kiosk(session: AsyncSession, kiosk: KioskIdentity, visit_id: int, *, own: bool) -> Visit:
@@ -196,7 +196,7 @@ async def list_visits(
     query = _visit_query().order_by(Visit.checked_in_at.desc(), Visit.id.desc()).limit(limit)
     if not who.sees_every_department:
         query = query.where(or_(Visit.department_id.in_(who.department_ids), Visit.host_id == who.staff_id,
-                                Visit.id.in_(_told(who))))
+                                Visit.id.in_(_stood_in_for(who))))
     if states:
         query = query.where(Visit.state.in_(states))
     if department_id is not None:
@@ -216,12 +216,6 @@ async def list_visits(
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _folded(text: str) -> str:
-    """Case and accents set aside: 'Hélène' and 'helene' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def public_name(visitor_name: str) -> str:
@@ -247,8 +241,8 @@ async def open_visits_by_name(session: AsyncSession, kiosk: KioskIdentity, name:
     candidates = await session.scalars(
         select(Visit).where(Visit.site_id == site.id, Visit.state.in_(OPEN_VISIT_STATES),
                             Visit.checked_in_at >= start).order_by(Visit.checked_in_at))
-    words = _folded(name).split()
-    return [v for v in candidates if all(word in _folded(v.visitor_name) for word in words)]
+    words = folded(name).split()
+    return [v for v in candidates if all(word in folded(v.visitor_name) for word in words)]
 
 
 # --- moving a visit along ------------------------------------------------------------------------

@@ -75,6 +75,15 @@ async def check_in(post: Post, **overrides) -> dict:
     return await response.json()
 
 
+async def log_call(post: Post, outcome: str, **fields) -> dict:
+    """A call the front desk took for Billing."""
+    response = await post.client.post("/api/calls", headers=post.auth("reception"), json={
+        "caller_name": "Jean Tremblay", "department_id": post.world.departments["billing"], "outcome": outcome,
+        **fields})
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
 async def told(post: Post, about: str) -> list[str]:
     """Who has been told on the panel, in order (logins)."""
     logins = {staff_id: login for login, staff_id in post.world.staff_ids.items()}
@@ -147,6 +156,9 @@ async def test_outside_opening_hours_the_fallback_department_answers(post: Post)
     response = await post.client.get(f"/api/visits/{visit['id']}", headers=post.auth("paeds"))
     assert response.status == 200
 
+    call = await log_call(post, "message_taken")
+    assert await told(post, f"call:{call['id']}") == ["paeds"]
+
     post.clock.now = at_local(12)
     in_hours = await check_in(post)
     assert await told(post, f"visit:{in_hours['id']}") == ["billing"]
@@ -197,13 +209,32 @@ async def test_unacknowledged_it_escalates_after_the_delays_then_stops(post: Pos
         assert (escalation.state, escalation.next_at) == (EscalationState.EXHAUSTED, None)
 
 
+async def test_an_unacknowledged_message_escalates_like_a_visit(post: Post):
+    await clinic(post, rota=["billing", "billing2"])
+    post.clock.now = at_local(10)
+    desk = await live(post, "reception")
+    call = await log_call(post, "callback_requested", caller_number="514 555 0123")
+    about = f"call:{call['id']}"
+
+    for expected in (["billing"], ["billing", "billing2"], ["billing", "billing2", "reception"]):
+        assert await told(post, about) == expected
+        post.clock.advance(seconds=DELAY)
+        assert await run_escalations(post.app) == 1
+    assert (await next_of(desk, "call.escalated"))["call"]["id"] == call["id"]
+    assert sorted(await mailed(post)) == sorted([*(ADDRESSES[who] for who in ("billing", "billing2", "reception")),
+                                                 "facturation@clinique.example"])
+    # A transferred call tells the department once, and never escalates.
+    transferred = await log_call(post, "transferred")
+    post.clock.advance(hours=1)
+    assert await run_escalations(post.app) == 0
+    assert await told(post, f"call:{transferred['id']}") == ["billing"]
+
+
 async def test_an_acknowledgement_stops_the_escalation(post: Post):
     await clinic(post, rota=["billing", "billing2"])
     post.clock.now = at_local(10)
     visit = await check_in(post)
-    call = await (await post.client.post("/api/calls", headers=post.auth("reception"), json={
-        "caller_name": "Jean Tremblay", "department_id": post.world.departments["billing"],
-        "outcome": "message_taken"})).json()
+    call = await log_call(post, "message_taken")
 
     post.clock.advance(seconds=DELAY - 5)
     assert (await post.client.post(f"/api/visits/{visit['id']}/acknowledge", headers=post.auth("billing"))).status \

@@ -3,35 +3,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from backend.appkeys import utc_now
 from backend.audit.models import AuditEvent
 from backend.kiosks.models import KioskDevice
-from backend.staff.models import StaffMember, StaffToken
-from backend.staff.service import _hasher
+from backend.staff.models import StaffToken
 from tests.backend.conftest import PASSWORD, Backend
+from tests.panel.browser import chromium_page, shot
+from tests.panel.signing import csrf_of, give_password
 
 PAGE = "/panel/admin/kiosks"
 PAIRING_CODE = re.compile(r'id="pairing-code">(\d{4}) (\d{4})<')
 TOKEN_VALUE = re.compile(r'id="token-value">(acs_[A-Za-z0-9_-]+)<')
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-async def give_password(backend: Backend, login: str) -> None:
-    async with backend.database.write() as session:
-        member = await session.get(StaffMember, backend.world.staff_ids[login])
-        member.password_hash = _hasher.hash(PASSWORD)
 
 
 async def sign_in(backend: Backend, login: str = "admin") -> str:
@@ -260,14 +248,8 @@ async def test_a_token_with_a_bad_label_expiry_or_owner_stores_nothing(backend: 
 
 @pytest.fixture
 async def page():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA")
-        yield await context.new_page()
-        await browser.close()
+    async with chromium_page("en-CA") as page:
+        yield page
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])  # the browser adds nothing on PostgreSQL
@@ -286,8 +268,7 @@ async def test_an_admin_registers_a_kiosk_in_the_browser(backend: Backend, page)
     code = page.locator("#pairing-code")
     await expect(code).to_have_text(re.compile(r"^\d{4} \d{4}$"))
     await expect(page.locator("tr", has_text="Entrée principale")).to_be_visible()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "panel-admin-kiosks.png"), full_page=True)
+    await shot(page, "panel-admin-kiosks")
 
     paired = await backend.client.post("/api/kiosk/pair", json={"code": await code.text_content()})
     assert paired.status == 200

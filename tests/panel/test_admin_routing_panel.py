@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from backend.app import create_app
@@ -17,15 +16,14 @@ from backend.appkeys import DATABASE
 from backend.organisation.models import Department
 from backend.routing.models import ContactChannel, DutySlot, OpeningHours
 from backend.staff.models import StaffMember
-from backend.staff.service import _hasher
 from shared.enums import DeliveryChannel
 from tests.backend.conftest import PASSWORD, Backend, FakeClock, build_world
+from tests.panel import browser
+from tests.panel.browser import chromium_page, serious_violations
+from tests.panel.signing import csrf_of, give_password
 
 PAGE = "/panel/admin/routing"
 CHANNELS = PAGE + "/channels"
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
 SECRET_HOOK = "https://hooks.slack.com/services/T0001/B0002/s3cr3tT0k3n"
 MONDAY_10 = dt.datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("America/Toronto"))
 
@@ -44,16 +42,6 @@ async def monday(settings, aiohttp_client, clock) -> Backend:
     app = create_app(settings.model_copy(update={"session_idle_minutes": 24 * 60}), clock=clock)
     client = await aiohttp_client(app)
     return Backend(client=client, database=app[DATABASE], world=await build_world(app[DATABASE]))
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-async def give_password(backend: Backend, login: str) -> None:
-    async with backend.database.write() as session:
-        member = await session.get(StaffMember, backend.world.staff_ids[login])
-        member.password_hash = _hasher.hash(PASSWORD)
 
 
 async def sign_in(backend: Backend, login: str = "admin") -> str:
@@ -364,27 +352,12 @@ async def test_forms_need_the_csrf_token_and_an_unknown_department_is_not_found(
 
 @pytest.fixture
 async def page():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA")
-        yield await context.new_page()
-        await browser.close()
+    async with chromium_page("en-CA") as page:
+        yield page
 
 
 async def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"panel-routing-{name}.png"), full_page=True)
-
-
-async def serious_violations(page) -> list[str]:
-    # Evaluated through the DevTools protocol: the page's CSP rightly refuses an injected <script>.
-    await page.evaluate(AXE.read_text())
-    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
+    await browser.shot(page, f"panel-routing-{name}")
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])  # the browser adds nothing on PostgreSQL

@@ -2,27 +2,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from backend.audit.models import AuditEvent
 from backend.organisation.models import Department, Site
-from backend.staff.models import StaffMember
-from backend.staff.service import _hasher
 from tests.backend.conftest import PASSWORD, Backend
 from tests.panel.test_panel_http import csrf_of, sign_in
+from tests.panel.browser import chromium_page, shot
+from tests.panel.signing import give_password
 
 NEW_PASSWORD = "a long new password 42"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-
-
-async def give_password(backend: Backend, login: str) -> None:
-    async with backend.database.write() as session:
-        member = await session.get(StaffMember, backend.world.staff_ids[login])
-        member.password_hash = _hasher.hash(PASSWORD)
 
 
 async def as_admin(backend: Backend, path: str = "/panel/admin/staff") -> str:
@@ -238,14 +230,8 @@ class TestInChromium:
 
     @pytest.fixture
     async def page(self):
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                      "--disable-sync", "--no-first-run"])
-            context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA")
-            yield await context.new_page()
-            await browser.close()
+        async with chromium_page("en-CA") as page:
+            yield page
 
 
     async def test_an_admin_creates_a_staff_member_in_chromium(self, backend: Backend, page):
@@ -268,5 +254,4 @@ class TestInChromium:
         row = page.locator("table.history tr", has_text="Léa Tremblay")
         await expect(row).to_contain_text("Department staff")
         await expect(row).to_contain_text("Billing")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(SCREENSHOTS / "panel-admin-staff.png"), full_page=True)
+        await shot(page, "panel-admin-staff")

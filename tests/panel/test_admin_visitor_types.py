@@ -2,26 +2,19 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditEvent
-from backend.staff.models import StaffMember
-from backend.staff.service import _hasher
 from backend.visits.models import VisitorField, VisitorType
 from tests.backend.conftest import PASSWORD, Backend
-from tests.panel.test_panel_browser import CHROMIUM, SCREENSHOTS
+from tests.panel.browser import chromium_page, shot
 from tests.panel.test_panel_http import csrf_of, sign_in
+from tests.panel.signing import give_password
 
 PAGE = "/panel/admin/visitor-types"
 EMAIL_FIELD = {"key": "work_email", "kind": "email", "required": "1", "label_fr": "Courriel au travail",
                "label_en": "Work email", "choices": ""}
-
-
-async def give_password(backend: Backend, *logins: str) -> None:
-    async with backend.database.write() as session:
-        for login in logins:
-            (await session.get(StaffMember, backend.world.staff_ids[login])).password_hash = _hasher.hash(PASSWORD)
 
 
 async def as_admin(backend: Backend) -> str:
@@ -215,14 +208,8 @@ async def test_only_an_administrator_may_see_or_change_visitor_types(backend: Ba
 
 @pytest.fixture
 async def page():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-CA")
-        yield await context.new_page()
-        await browser.close()
+    async with chromium_page("en-CA") as page:
+        yield page
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])
@@ -251,5 +238,4 @@ async def test_admin_adds_a_question_in_the_browser_and_the_kiosk_config_has_it(
     fields = await kiosk_patient_fields(backend)
     assert fields["work_email"]["kind"] == "email" and fields["work_email"]["required"] is True
     assert fields["work_email"]["label"] == {"fr": "Courriel au travail", "en": "Work email"}
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "panel-admin-visitor-types.png"), full_page=True)
+    await shot(page, "panel-admin-visitor-types")

@@ -8,7 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from sqlalchemy import select
 
 from backend.app import create_app
@@ -18,21 +18,15 @@ from backend.core.events import Audience
 from backend.notifications import service as notifications
 from backend.notifications.dispatcher import run_due
 from backend.notifications.models import Delivery
-from backend.staff.models import StaffMember
-from backend.staff.service import _hasher
 from shared.api import VisitEvent
 from shared.enums import CallOutcome, CallSource, DeliveryChannel, DeliveryStatus, MessageState
 from tests.backend.conftest import PASSWORD, Backend, build_world, next_event, nothing_arrives
-from tests.panel.test_panel_browser import CHROMIUM, SCREENSHOTS, serious_violations
+from tests.panel.browser import chromium
+from tests.panel.browser import shot as save_shot
+from tests.panel.test_panel_browser import serious_violations
+from tests.panel.signing import csrf_of, give_password
 
 ZONE = ZoneInfo("America/Toronto")  # the test clinic's
-
-
-async def give_password(backend: Backend, *logins: str) -> None:
-    """Only the reception account has a password in the test world (hashing is slow): give others one."""
-    async with backend.database.write() as session:
-        for login in logins:
-            (await session.get(StaffMember, backend.world.staff_ids[login])).password_hash = _hasher.hash(PASSWORD)
 
 
 async def sign_in(backend: Backend, login: str = "reception") -> None:
@@ -41,10 +35,6 @@ async def sign_in(backend: Backend, login: str = "reception") -> None:
     response = await backend.client.post("/panel/sign-in", data={"login": login, "password": PASSWORD},
                                          allow_redirects=False)
     assert response.status == 303, await response.text()
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def card_of(html: str, call_id: int) -> str:
@@ -309,13 +299,8 @@ async def test_the_deliveries_table_comes_alone_for_the_live_script(backend: Bac
 
 @pytest.fixture
 async def browser():
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield chromium
-        await chromium.close()
+    async with chromium() as found:
+        yield found
 
 
 async def signed_in_page(browser, backend: Backend, login: str, width: int = 1366):
@@ -333,8 +318,7 @@ async def signed_in_page(browser, backend: Backend, login: str, width: int = 136
 
 
 async def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"panel-calls-{name}.png"), full_page=True)
+    await save_shot(page, f"panel-calls-{name}")
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])

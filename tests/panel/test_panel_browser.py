@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
 from tests.backend.conftest import PASSWORD, Backend, next_event
+from tests.panel import browser
+from tests.panel.browser import chromium_page, serious_violations
 
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 @pytest.fixture
@@ -20,19 +19,12 @@ def db_kind() -> str:
 
 @pytest.fixture
 async def page():
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-CA")
-        yield await context.new_page()
-        await browser.close()
+    async with chromium_page("fr-CA") as page:
+        yield page
 
 
 async def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / f"panel-{name}.png"), full_page=True)
+    await browser.shot(page, f"panel-{name}")
 
 
 async def test_receptionist_sees_an_arrival_live_and_the_kiosk_hears_the_answer(backend: Backend, page):
@@ -86,15 +78,6 @@ async def test_department_staff_cannot_open_another_departments_visit(backend: B
     assert response.status == 403
 
 
-AXE = Path(__file__).with_name("node_modules") / "axe-core" / "axe.min.js"
-
-
-async def serious_violations(page) -> list[str]:
-    # Evaluated through the DevTools protocol: the page's CSP rightly refuses an injected <script>.
-    await page.evaluate(AXE.read_text())
-    result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in result["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 async def test_main_pages_have_no_serious_accessibility_violation(backend: Backend, page):

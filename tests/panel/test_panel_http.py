@@ -1,7 +1,6 @@
 """The staff panel over real HTTP: sessions, CSRF, security headers, the lobby board, the live channel's Origin."""
 from __future__ import annotations
 
-import re
 
 import aiohttp
 import pytest
@@ -9,15 +8,12 @@ import pytest
 from backend.appkeys import DATABASE
 from backend.visits.models import Visit
 from tests.backend.conftest import PASSWORD, Backend
+from tests.panel.signing import csrf_of
 
 
 async def sign_in(backend: Backend, login: str = "reception", password: str = PASSWORD) -> aiohttp.ClientResponse:
     return await backend.client.post("/panel/sign-in", data={"login": login, "password": password},
                                      allow_redirects=False)
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 async def test_sign_in_sets_a_safe_session_cookie_and_shows_the_lobby(backend: Backend):

@@ -16,14 +16,11 @@ from backend.staff.models import StaffMember
 from backend.staff.service import _hasher
 from tests.backend.conftest import PASSWORD, next_event
 from tests.payments.conftest import Till
+from tests.panel.signing import csrf_of
 
 @pytest.fixture
 def db_kind() -> str:
     return "sqlite"  # the panel is about pages; both databases are covered by the payments' own tests
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def money(text: str) -> str:

@@ -15,7 +15,7 @@ from backend.audit.models import AuditEvent
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.identity import StaffIdentity
 from backend.organisation.models import Department, Site
-from backend.routing import admin, rules
+from backend.routing import admin, rules, views
 from backend.routing.models import ContactChannel
 from backend.staff.models import StaffMember
 from shared.enums import DeliveryChannel, Role
@@ -316,7 +316,7 @@ async def test_channels_are_added_listed_with_webhooks_shortened_and_removed(bac
         ("teams", "https://clinique.webhook.office.com/x/y")]
 
     async with backend.database.read() as session:
-        listed = {m.staff_id: m for m in await admin.member_channels(session)}
+        listed = {m.staff_id: m for m in await views.member_channels(session)}
     assert [(c.channel, c.shown) for c in listed[billing].channels] == [
         ("email", "Billing@clinique.example"), ("slack", "https://hooks.slack.com/…"),
         ("teams", "https://clinique.webhook.office.com/…")]
@@ -452,9 +452,9 @@ async def test_the_summary_tells_who_answers_now(backend: Backend):
     await call(backend, admin.set_department_routing, departments["billing"], phone="", email="", at=AT,
                fallback_department_id=departments["paediatrics"], escalate_after_seconds=60)
     async with backend.database.read() as session:
-        night = {r.department.name_en: r for r in await admin.routing_summary(
+        night = {r.department.name_en: r for r in await views.routing_summary(
             session, backend.world.site_id, toronto(5, 2))}
-        day = {r.department.name_en: r for r in await admin.routing_summary(
+        day = {r.department.name_en: r for r in await views.routing_summary(
             session, backend.world.site_id, toronto(5, 12))}
     assert (night["Billing"].open_now, night["Billing"].on_duty, night["Billing"].by_rota) == (True, ["Billing2"], True)
     assert night["Billing"].answering.name_en == "Billing" and night["Billing"].fallback.name_en == "Paediatrics"
