@@ -23,6 +23,10 @@ from backend.routing.escalator import escalations_context
 from backend.calls.phone_events import routes as phone_event_routes
 from backend.calls.routes import routes as call_routes
 from backend.calls.voice import routes as voice_routes
+from backend.clients.duplicate_routes import routes as duplicate_routes
+from backend.clients.routes import routes as client_routes
+from backend.clients.search_routes import routes as search_routes
+from backend.clients.transfer_routes import routes as transfer_routes
 from backend.kiosks import idempotency
 from backend.kiosks.routes import routes as kiosk_routes
 from backend.notifications.dispatcher import deliveries_context
@@ -68,7 +72,8 @@ async def openapi(request: web.Request) -> web.Response:
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
              *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items,
-             *voice_routes.items, *phone_event_routes.items]
+             *voice_routes.items, *phone_event_routes.items, *client_routes.items,
+             *search_routes.items, *duplicate_routes.items, *transfer_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

@@ -1,6 +1,7 @@
 """Every table, imported once so the metadata is complete (Alembic, tests)."""
 from backend.audit.models import AuditEvent
 from backend.calls.models import Call, CallEvent
+from backend.clients.models import Client, ClientChange, ClientTag
 from backend.core.db import Base
 from backend.core.relay import LiveEvent
 from backend.kiosks.models import IdempotentReply, KioskDevice
@@ -17,5 +18,5 @@ __all__ = [
     "StripeEvent", "Base", "Department", "DepartmentMembership", "IdempotentReply", "KioskDevice",
     "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
     "VisitorField", "VisitorType", "Delivery", "Call", "CallEvent", "ContactChannel", "DutySlot", "Escalation",
-    "OpeningHours",
+    "OpeningHours", "Client", "ClientChange", "ClientTag",
 ]

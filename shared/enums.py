@@ -161,3 +161,18 @@ class EscalationState(StrEnum):
     OPEN = "open"  # waiting for somebody to answer; the next step is due at next_at
     ACKNOWLEDGED = "acknowledged"
     EXHAUSTED = "exhausted"  # every step taken, nobody answered
+
+
+class ClientKind(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class ClientStatus(StrEnum):
+    """ACTIVE and INACTIVE are a clerk's choice; MERGED points at the record that absorbed it; ERASED keeps an
+    empty shell so links from visits and payments stay valid without telling who it was."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    MERGED = "merged"
+    ERASED = "erased"

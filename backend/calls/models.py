@@ -22,6 +22,7 @@ class Call(Base):
     caller_number: Mapped[str] = mapped_column(String(40))
     # The client, as the caller or the receptionist named them (client records come with their own issue).
     client_name: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="SET NULL"), index=True)
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"), index=True)
     staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id", ondelete="SET NULL"),
                                                         index=True)  # the person asked for

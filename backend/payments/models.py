@@ -52,6 +52,7 @@ class PaymentRequest(Base):
     state: Mapped[PaymentRequestState] = mapped_column(enum_column(PaymentRequestState),
                                                       default=PaymentRequestState.OPEN)
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id", ondelete="SET NULL"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("client.id", ondelete="SET NULL"), index=True)
     payer_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[Language] = mapped_column(enum_column(Language), default=Language.FR)
     currency: Mapped[str] = mapped_column(String(3))
