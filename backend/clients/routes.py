@@ -1,8 +1,13 @@
 """The client records API: create, read (audited), change (with history), and the history itself."""
 from __future__ import annotations
 
-from aiohttp import web
+import datetime as dt
 
+from aiohttp import web
+from pydantic import Field
+from sqlalchemy import select
+
+from backend.audit.models import AuditEvent
 from backend.clients import service as clients
 from backend.clients.models import Client
 from backend.clients.schemas import ClientChangeOut, ClientIn, ClientOut
@@ -10,15 +15,28 @@ from backend.core.api import Endpoints, json_response
 from backend.core.errors import Conflict
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
+from backend.staff.models import StaffMember
 from backend.web import body, database, now, path_id
 from shared.api import Response
 from shared.enums import ClientStatus
 
 routes = Endpoints()
+ACCESS_LIMIT = 500
 
 
 class ClientHistory(Response):
     items: list[ClientChangeOut]
+
+
+class ClientView(Response):
+    at: dt.datetime
+    staff_id: int | None
+    staff_name: str
+    action: str = Field(description="client.viewed, or what else was done to the record (exported, merged…).")
+
+
+class ClientViews(Response):
+    items: list[ClientView]
 
 
 @routes.route("POST", "/api/clients", summary="Create a client record", auth="staff", body=ClientIn,
@@ -68,6 +86,23 @@ async def client_history(request: web.Request, who: StaffIdentity) -> web.Respon
         client = await clients.client_for_staff(session, who, path_id(request), now(request))
         items = await clients.history(session, client.id)
     return json_response(ClientHistory(items=items))
+
+
+@routes.route("GET", "/api/clients/{id}/access", summary="Who looked at or handled a client record, newest first",
+              auth="staff", response=ClientViews, errors=(403, 404))
+async def client_access(request: web.Request, who: StaffIdentity) -> web.Response:
+    clients.require(who, clients.CLIENT_KEEPERS)  # the trail is for those who keep the records
+    async with database(request).read() as session:
+        # Reading the trail shows no personal data: it is not itself a view of the record.
+        client = await clients.client_for_staff(session, who, path_id(request), now(request), viewed=False)
+        rows = (await session.execute(
+            select(AuditEvent, StaffMember.display_name)
+            .outerjoin(StaffMember, (AuditEvent.actor_type == "staff") & (AuditEvent.actor_id == StaffMember.id))
+            .where(AuditEvent.object_type == "client", AuditEvent.object_id == str(client.id))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(ACCESS_LIMIT))).all()
+    return json_response(ClientViews(items=[
+        ClientView(at=event.at, staff_id=event.actor_id if event.actor_type == "staff" else None,
+                   staff_name=name or "", action=event.action) for event, name in rows]))
 
 
 def _still_held(client: Client) -> None:

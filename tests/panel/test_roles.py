@@ -25,6 +25,8 @@ CASHIER = LOBBY  # backend.payments.routes.CASHIER_ROLES: may ask for payments a
 REFUND = {"admin", "reception"}  # REFUND_ROLES: may give money back and send receipts again
 DELIVERIES = {"admin", "reception"}  # backend.notifications.routes.DELIVERY_ROLES: follow outgoing notifications
 CALL_TAKERS = {"admin", "reception"}  # backend.calls.service.CALL_TAKERS: log calls at the desk
+CLIENT_READERS = set(STAFF)  # backend.clients.service.CLIENT_READERS: read client records
+CLIENT_KEEPERS = {"admin", "reception", "clerk"}  # CLIENT_KEEPERS: change them, import, export, merge
 ADMIN_ONLY = {"none": 303, "admin": 200, **{w: 403 for w in ("reception", "billing", "paeds", "clerk")}}
 EVERYONE = set(WHO)
 
@@ -85,6 +87,11 @@ API = [
     ("GET", "/api/calls/{call}", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
     ("POST", "/api/calls/{call}/acknowledge", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
     ("POST", "/api/calls/{call}/done", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
+    ("POST", "/api/clients", staff(CLIENT_KEEPERS, 201), {"given_name": "Zoé", "family_name": "Roy"}),
+    ("GET", "/api/clients/{client}", staff(CLIENT_READERS, 200), None),
+    ("PATCH", "/api/clients/{client}", staff(CLIENT_KEEPERS, 200), {"city": "Laval"}),
+    ("GET", "/api/clients/{client}/history", staff(CLIENT_READERS, 200), None),
+    ("GET", "/api/clients/{client}/access", staff(CLIENT_KEEPERS, 200), None),
     # Stripe's webhooks: only its signature counts, no token makes an unsigned event acceptable.
     ("POST", "/hooks/stripe", {w: 400 for w in WHO}, {"id": "evt_1", "type": "payment_intent.succeeded"}),
     # The telephone systems' webhooks, likewise (their signatures are tested in tests/calls): here no secret is
@@ -193,6 +200,12 @@ class Fresh:
         assert response.status == 201
         return (await response.json())["id"]
 
+    async def client(self) -> int:
+        response = await self.till.client.post("/api/clients", headers=self.till.auth("clerk"), json={
+            "given_name": "Hélène", "family_name": "Côté"})
+        assert response.status == 201
+        return (await response.json())["id"]
+
     async def fill(self, value):
         if isinstance(value, dict):
             return {k: await self.fill(v) for k, v in value.items()}
@@ -245,7 +258,7 @@ async def test_panel_page_against_the_role_table(till: Till, method: str, path: 
 
 
 def test_the_table_covers_every_json_endpoint():
-    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
+    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call|client)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
     untabled = {(e.method, e.path) for e in ENDPOINTS} - tabled
     # Covered with their own tests: sign-in and pairing need no identity; the live channels are WebSockets;
     # kiosk check-ins and staff transitions need bodies (tests/backend/test_auth.py checks their identities).
