@@ -6,6 +6,7 @@ code into a message in the visitor's language, the backend into an English probl
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -45,6 +46,21 @@ def normalise_phone(value: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise FieldError("phone_invalid", "This is not a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def shown_number(number: str, country: str) -> str:
+    """+15145550123 as a person reads it in the site's country (514 555-0123), another country's with its prefix;
+    anything else (a telephone system's "anonymous") as it came."""
+    try:
+        parsed = phonenumbers.parse(number, country)
+    except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
+        return number
+    if phonenumbers.region_code_for_number(parsed) != country:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    # North America's "(514) 555-0123" as Québec writes it: 514 555-0123.
+    return re.sub(r"^\((\d+)\) ", r"\1 ", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
 def normalise_email(value: str) -> str:

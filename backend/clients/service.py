@@ -210,6 +210,7 @@ async def client_for_staff(session: AsyncSession, who: StaffIdentity, client_id:
         raise NotFound("There is no such client.")
     if viewed:
         record(session, who.audit_actor, "client.viewed", "client", client.id, at)
+        await session.flush()
     return client
 
 

@@ -4,10 +4,8 @@ fetch /panel/calls/lists again)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 from aiohttp import web
 from sqlalchemy import select
 
@@ -26,6 +24,7 @@ from backend.staff.models import StaffMember
 from backend.visits.service import LOBBY_ROLES
 from backend.web import database, now, path_id
 from shared.enums import CallOutcome, MessageState
+from shared.fields import shown_number
 from shared.i18n import N_, translate
 
 # What a receptionist can say of a call they took (CallIn's DeskOutcome), in the form's order.
@@ -69,21 +68,6 @@ SERVICE_PROBLEMS = {
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
-def shown_number(number: str, country: str) -> str:
-    """+15145550123 as a person reads it in the site's country (514 555-0123), another country's with its prefix;
-    anything else (a telephone system's "anonymous") as it came."""
-    try:
-        parsed = phonenumbers.parse(number, country)
-    except phonenumbers.NumberParseException:
-        return number
-    if not phonenumbers.is_valid_number(parsed):
-        return number
-    if phonenumbers.region_code_for_number(parsed) != country:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    # North America's "(514) 555-0123" as Québec writes it: 514 555-0123.
-    return re.sub(r"^\((\d+)\) ", r"\1 ", phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
 
 
 def listen_url(call: Call) -> str:

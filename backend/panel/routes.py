@@ -226,7 +226,7 @@ def setup(app: web.Application) -> None:
     from backend.panel import admin_visitor_types  # noqa: F401
     from backend.panel import payments, payment_requests, admin_payments  # noqa: F401
     from backend.panel import deliveries  # noqa: F401
-    from backend.panel import calls, admin_routing  # noqa: F401
+    from backend.panel import calls, admin_routing, clients  # noqa: F401
 
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.router.add_routes(routes)

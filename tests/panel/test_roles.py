@@ -115,6 +115,10 @@ PANEL = [
     ("GET", "/panel/deliveries/table", page(DELIVERIES)),
     ("GET", "/panel/calls", page(LOBBY)),
     ("GET", "/panel/calls/lists", page(LOBBY)),
+    ("GET", "/panel/clients", page(CLIENT_READERS)),
+    ("GET", "/panel/clients/results?q=h%C3%A9l", page(CLIENT_READERS)),
+    ("GET", "/panel/clients/new", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/{client}", page(CLIENT_READERS)),
     *[("GET", path, ADMIN_ONLY) for path in ("/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
                                               "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site",
                                               "/panel/admin/payments", "/panel/admin/routing",
@@ -130,6 +134,7 @@ FORMS = [
     (r"/panel/payments/\{id\}/(refund|reprint|email)", REFUND),
     (r"/panel/payment-requests(/\{id\}/cancel)?", CASHIER),
     (r"/panel/calls", CALL_TAKERS),
+    (r"/panel/clients(/\{id\})?", CLIENT_KEEPERS),
     # The call is Billing's: Paediatrics passes the role check and is then told there is no such call (404).
     (r"/panel/calls/\{id\}/(acknowledge|done)", LOBBY),
 ]
@@ -276,6 +281,8 @@ async def _form_id(till: Till, fresh: Fresh, path: str) -> str:
             return str(await session.scalar(select(SiteTax.id).limit(1)))
     if path.startswith("/panel/admin/payments/fees/"):
         return str(till.fee_id)
+    if path.startswith("/panel/clients/"):
+        return str(await fresh.client())
     if path.startswith("/panel/calls/"):
         return str(await fresh.call())
     if path.startswith("/panel/admin/routing/"):

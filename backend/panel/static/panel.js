@@ -216,3 +216,23 @@ if (lines && addLine) {
     row.querySelector("input").focus();
   });
 }
+
+// Client search: results while typing (the form still works without this script, by submitting).
+const clientQuery = document.getElementById("client-query");
+const clientResults = document.getElementById("client-results");
+if (clientQuery && clientResults) {
+  let timer = null;
+  let asked = 0;
+  clientQuery.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const query = clientQuery.value;
+      const mine = ++asked;
+      const response = await fetch(`/panel/clients/results?q=${encodeURIComponent(query)}`, { credentials: "same-origin" });
+      // A slower answer to an older query must not replace a newer one.
+      if (!response.ok || mine !== asked || response.redirected) return;
+      clientResults.innerHTML = await response.text();
+      history.replaceState(null, "", `/panel/clients?q=${encodeURIComponent(query)}`);
+    }, 150);
+  });
+}
