@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.clients import service as clients
 from backend.core.db import Database
 from backend.kiosks import service as kiosks
 from backend.organisation.models import Department, Site
@@ -16,7 +17,7 @@ from backend.routing.models import OpeningHours
 from backend.payments.models import Fee, SiteTax
 from backend.staff import service as staff
 from backend.visits.models import VisitorField, VisitorType
-from shared.enums import FieldKind, Role
+from shared.enums import ClientKind, FieldKind, Role
 
 DEMO_PASSWORD = "accueil-demo"
 KIOSK_PIN = "2468"  # the demo kiosk's staff PIN (settings, leaving full screen)
@@ -41,6 +42,15 @@ ROUTING = {
     "Dossiers médicaux": ("", (dt.time(9), dt.time(16)), "Accueil"),
 }
 EMAIL_DOMAIN = "clinique-du-parc.example"
+# A few client records, so the demo's search and records have something to show.
+DEMO_CLIENTS = [
+    {"given_name": "Hélène", "family_name": "Côté", "number": "P-1042", "date_of_birth": dt.date(1961, 4, 12),
+     "phone": "+15145550123", "email": "helene.cote@example.org", "city": "Montréal", "tags": ["diabète"]},
+    {"given_name": "Marc-André", "family_name": "Bélanger", "number": "P-2001", "date_of_birth": dt.date(1984, 9, 3),
+     "phone": "+14385550177", "city": "Laval"},
+    {"kind": ClientKind.ORGANISATION, "organisation_name": "Garderie Les Petits Pas", "number": "O-0007",
+     "phone": "+15145550190", "email": "direction@petitspas.example", "city": "Montréal"},
+]
 
 # login, name, roles, departments (French names), listed at the kiosk
 STAFF = [
@@ -117,6 +127,8 @@ async def seed(session: AsyncSession, at: dt.datetime) -> bool:
                                           listed_at_kiosk=listed, at=at)
         member.email = f"{login.replace('.', '-')}@{EMAIL_DOMAIN}"
     await _routing(session, site.id)
+    for values in DEMO_CLIENTS:
+        await clients.create_client(session, site, values, None, "import", at)
     return True
 
 
