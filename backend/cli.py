@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import subprocess
@@ -20,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend import demo
 from backend.appkeys import utc_now
+from backend.clients import importing
 from backend.core.db import Database
 from backend.core.errors import ApiError
 from backend.core.migrate import alembic_config, upgrade
 from backend.kiosks import service as kiosks
+from backend.organisation import service as organisation
 from backend.settings import Settings
 from backend.staff import service as staff
 from shared.enums import Role
@@ -182,6 +185,78 @@ def _kiosk(args: argparse.Namespace) -> None:
     launch(settings, backend_url)
 
 
+IMPORT_PROBLEM_ROWS_SHOWN = 200
+
+
+def _progress_bar(phase: str, done: int, total: int) -> None:
+    """One line on the terminal, redrawn: `checking [#####     ] 5,000/10,000`."""
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\r{phase:<8} [{'#' * filled}{' ' * (width - filled)}] {done:,}/{total:,}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _read_import(args: argparse.Namespace) -> tuple[importing.Sheet, dict[str, str | None]]:
+    try:
+        raw = args.file.read_bytes()
+    except OSError as error:
+        sys.exit(f"error: cannot read {args.file}: {error.strerror}")
+    try:
+        given = json.loads(args.mapping) if args.mapping else None
+    except ValueError:
+        sys.exit("error: --mapping is not JSON")
+    if given is not None and not (isinstance(given, dict) and all(isinstance(v, str) or v is None
+                                                                  for v in given.values())):
+        sys.exit('error: --mapping must be a JSON object: column → field or null, e.g. {"Nom": "family_name"}')
+    try:
+        sheet = importing.read_sheet(raw)
+        mapping, _ = importing.resolve_mapping(sheet.columns, given)
+    except importing.SheetError as error:
+        sys.exit(f"error: {error}")
+    return sheet, mapping
+
+
+async def _import_clients(settings: Settings, sheet: importing.Sheet, mapping: dict[str, str | None],
+                          dry_run: bool) -> tuple[importing.Checked, int]:
+    """Checked, and stored unless refused or a dry run, in one transaction: all rows or none."""
+    database = _database(settings)
+    at = utc_now()
+    try:
+        async with (database.read() if dry_run else database.write()) as session:
+            site = await organisation.site(session, await organisation.only_site_id(session))
+            checked = await importing.check(session, site, sheet, mapping, at.date(), progress=_progress_bar)
+            if checked.problems or dry_run:
+                return checked, 0
+            return checked, await importing.store(session, site, checked, ("system", None), at,
+                                                  progress=_progress_bar)
+    finally:
+        await database.dispose()
+
+
+def _import_report(args: argparse.Namespace, settings: Settings) -> None:
+    sheet, mapping = _read_import(args)
+    read_as = sheet.format + (f", {sheet.encoding}, separator {sheet.separator!r}" if sheet.format == "csv" else "")
+    print(f"{args.file}: {read_as}; {len(sheet.rows):,} rows, {sheet.blank_rows:,} blank rows skipped")
+    print("columns: " + ", ".join(f"{column} → {target or '(ignored)'}" for column, target in mapping.items()))
+    checked, created = asyncio.run(_import_clients(settings, sheet, mapping, args.dry_run))
+    if checked.problems:
+        by_row: dict[int, list[str]] = {}
+        for problem in checked.problems:
+            where = f"{problem.column}: " if problem.column else ""
+            by_row.setdefault(problem.row, []).append(where + problem.detail)
+        for row, details in list(by_row.items())[:IMPORT_PROBLEM_ROWS_SHOWN]:
+            print(f"  row {row}: " + "; ".join(details))
+        if len(by_row) > IMPORT_PROBLEM_ROWS_SHOWN:
+            print(f"  … and {len(by_row) - IMPORT_PROBLEM_ROWS_SHOWN:,} more rows with problems")
+        sys.exit(f"error: {len(by_row):,} of {len(sheet.rows):,} rows have problems; nothing was imported.")
+    if args.dry_run:
+        print(f"dry run: all {len(sheet.rows):,} rows would be imported; nothing was stored.")
+    else:
+        print(f"imported {created:,} clients.")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accueil", description="Accueil: lobby kiosk and staff backend.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -218,6 +293,13 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--label", default="api", help="what the token is for")
 
+    clients = commands.add_parser("import-clients", help="import client records from a CSV or XLSX file: every "
+                                                         "row, or none if any row has a problem")
+    clients.add_argument("file", type=Path)
+    clients.add_argument("--mapping", help='JSON object, column → field or null to ignore it, e.g. '
+                                           '\'{"Nom": "family_name", "Âge": null}\'; other columns keep the guess')
+    clients.add_argument("--dry-run", action="store_true", help="check every row and report; store nothing")
+
     kiosk = commands.add_parser("create-kiosk", help="register a kiosk and print its token (printed once)")
     kiosk.add_argument("name")
     kiosk.add_argument("--site", type=int, help="site id, when there are several")
@@ -232,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: invalid settings: {error}")
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in {"create-user", "create-token", "create-kiosk"} and asyncio.run(
+    if args.command in {"create-user", "create-token", "create-kiosk", "import-clients"} and asyncio.run(
             _pending_migrations(settings)):
         sys.exit("error: the database is not up to date; run `accueil migrate` first.")
     host = getattr(args, "host", None) or settings.host
@@ -273,6 +355,8 @@ def main(argv: list[str] | None = None) -> None:
             case "create-kiosk":
                 print(asyncio.run(_in_transaction(settings, lambda session: _create_kiosk(
                     session, args.name, args.site))))
+            case "import-clients":
+                _import_report(args, settings)
     except ApiError as error:
         details = "".join(f"\n  {p.field}: {p.detail}" for p in error.errors)
         sys.exit(f"error: {error.detail}{details}")

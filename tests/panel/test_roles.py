@@ -92,6 +92,11 @@ API = [
     ("PATCH", "/api/clients/{client}", staff(CLIENT_KEEPERS, 200), {"city": "Laval"}),
     ("GET", "/api/clients/{client}/history", staff(CLIENT_READERS, 200), None),
     ("GET", "/api/clients/{client}/access", staff(CLIENT_KEEPERS, 200), None),
+    # Imports take a CSV or XLSX file: a JSON body gets past the role check and is then refused (400).
+    ("POST", "/api/clients/imports/preview", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
+    ("POST", "/api/clients/imports", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
+    ("GET", "/api/clients/export.csv", staff(CLIENT_KEEPERS, 200), None),
+    ("GET", "/api/clients/export.xlsx", staff(CLIENT_KEEPERS, 200), None),
     # Stripe's webhooks: only its signature counts, no token makes an unsigned event acceptable.
     ("POST", "/hooks/stripe", {w: 400 for w in WHO}, {"id": "evt_1", "type": "payment_intent.succeeded"}),
     # The telephone systems' webhooks, likewise (their signatures are tested in tests/calls): here no secret is
