@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clients.models import Client, ClientTag
+from backend.core.spreadsheets import FORMULA_STARTS, neutralised
 from shared.enums import ClientStatus
 
 # The columns, named as the import reads them back (the field names).
 COLUMNS = ("id", "number", "kind", "given_name", "family_name", "organisation_name", "date_of_birth", "phone",
            "phone_alt", "email", "address", "city", "region", "postal_code", "country", "tags", "status", "notes",
            "retain_until", "created_at", "updated_at")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SEPARATORS = {";": ";", ",": ",", "tab": "\t", "\t": "\t"}
 MAX_IDS = 10_000
 CSV_TYPE = "text/csv"
@@ -41,12 +41,6 @@ def _text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def neutralised(text: str) -> str:
-    """A CSV cell no spreadsheet will run as a formula. A value that already starts with apostrophes before such
-    a character gets one more, so that the import, which takes one off, gives back exactly what was stored."""
-    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 async def client_rows(session: AsyncSession, site_id: int, ids: Sequence[int] | None = None) -> list[list[str]]:

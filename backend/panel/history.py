@@ -11,6 +11,7 @@ from aiohttp import web
 from backend.audit import service as audit
 from backend.audit.service import record
 from backend.core.identity import StaffIdentity
+from backend.core.spreadsheets import neutralised
 from backend.organisation import service as organisation
 from backend.panel.routes import STATE_LABELS, admin_staff, language_of, lobby_staff, render, routes
 from backend.visits import service as visits
@@ -21,15 +22,8 @@ from shared.i18n import N_, translate
 HISTORY_LIMIT = 500
 CSV_COLUMNS = (N_("Arrived at"), N_("Visitor"), N_("Phone"), N_("Email"), N_("Department"), N_("State"),
                N_("Left at"))
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ALL_STATE_LABELS = {**STATE_LABELS, VisitState.CHECKED_OUT: N_("Left"), VisitState.CANCELLED: N_("Cancelled"),
                     VisitState.NO_SHOW: N_("No-show")}
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 async def _history(request: web.Request, who: StaffIdentity) -> dict:
@@ -69,7 +63,7 @@ async def history_csv(request: web.Request) -> web.Response:
     writer.writerow([translate(language, heading) for heading in CSV_COLUMNS])
     for visit in context["visits"]:
         left = next((t.at for t in visit.transitions if t.to_state == VisitState.CHECKED_OUT), None)
-        writer.writerow([spreadsheet_safe(v) for v in (
+        writer.writerow([neutralised(v) for v in (
             context["local"](visit.checked_in_at), visit.visitor_name, visit.visitor_phone, visit.visitor_email,
             context["departments"].get(visit.department_id, ""),
             translate(language, ALL_STATE_LABELS[visit.state]), context["local"](left))])

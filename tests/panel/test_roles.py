@@ -92,6 +92,9 @@ API = [
     ("PATCH", "/api/clients/{client}", staff(CLIENT_KEEPERS, 200), {"city": "Laval"}),
     ("GET", "/api/clients/{client}/history", staff(CLIENT_READERS, 200), None),
     ("GET", "/api/clients/{client}/access", staff(CLIENT_KEEPERS, 200), None),
+    ("POST", "/api/clients/duplicates-check", staff(CLIENT_READERS, 200), {"given_name": "Zoé", "family_name": "Roy"}),
+    ("GET", "/api/clients/duplicates", staff(CLIENT_READERS, 200), None),
+    ("POST", "/api/clients/{client}/merge", staff(CLIENT_KEEPERS, 200), {"absorb_id": "{client}"}),
     # Imports take a CSV or XLSX file: a JSON body gets past the role check and is then refused (400).
     ("POST", "/api/clients/imports/preview", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
     ("POST", "/api/clients/imports", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
