@@ -13,7 +13,9 @@ from shared.enums import ClientKind, ClientStatus
 class Client(Base):
     __tablename__ = "client"
     # The vertical's identifier (patient, matter, student or account number) names one client per site.
-    __table_args__ = (UniqueConstraint("site_id", "number"), Index("ix_client_search", "site_id", "status"))
+    # Duplicates are looked for by date of birth among other keys.
+    __table_args__ = (UniqueConstraint("site_id", "number"), Index("ix_client_search", "site_id", "status"),
+                      Index("ix_client_birth", "site_id", "date_of_birth"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))

@@ -51,6 +51,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_client_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_client_phone'), ['phone'], unique=False)
         batch_op.create_index('ix_client_search', ['site_id', 'status'], unique=False)
+        batch_op.create_index('ix_client_birth', ['site_id', 'date_of_birth'], unique=False)
 
     op.create_table('client_change',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +121,7 @@ def downgrade() -> None:
     op.drop_table('client_change')
     with op.batch_alter_table('client', schema=None) as batch_op:
         batch_op.drop_index('ix_client_search')
+        batch_op.drop_index('ix_client_birth')
         batch_op.drop_index(batch_op.f('ix_client_phone'))
         batch_op.drop_index(batch_op.f('ix_client_email'))
 
