@@ -23,7 +23,10 @@ from backend.routing.escalator import escalations_context
 from backend.calls.phone_events import routes as phone_event_routes
 from backend.calls.routes import routes as call_routes
 from backend.calls.voice import routes as voice_routes
+from backend.clients.document_routes import routes as document_routes
 from backend.clients.duplicate_routes import routes as duplicate_routes
+from backend.clients.privacy import retention_context
+from backend.clients.privacy_routes import routes as privacy_routes
 from backend.clients.routes import routes as client_routes
 from backend.clients.search_routes import routes as search_routes
 from backend.clients.transfer_routes import routes as transfer_routes
@@ -73,7 +76,8 @@ async def openapi(request: web.Request) -> web.Response:
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
              *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items,
              *voice_routes.items, *phone_event_routes.items, *client_routes.items,
-             *search_routes.items, *duplicate_routes.items, *transfer_routes.items]
+             *search_routes.items, *duplicate_routes.items, *transfer_routes.items,
+             *document_routes.items, *privacy_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -150,6 +154,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(payments_context)
     app.cleanup_ctx.append(deliveries_context)
     app.cleanup_ctx.append(escalations_context)
+    app.cleanup_ctx.append(retention_context)
     app.on_shutdown.append(_close_live_channels)
     return app
 

@@ -4,6 +4,7 @@ from backend.calls.models import Call, CallEvent
 from backend.clients.models import Client, ClientChange, ClientTag
 from backend.core.db import Base
 from backend.core.relay import LiveEvent
+from backend.documents.models import ClientDocument
 from backend.kiosks.models import IdempotentReply, KioskDevice
 from backend.notifications.models import Delivery
 from backend.organisation.models import Department, Site
@@ -19,4 +20,5 @@ __all__ = [
     "LiveEvent", "Notification", "Site", "StaffMember", "StaffRole", "StaffSession", "StaffToken", "Visit", "VisitTransition",
     "VisitorField", "VisitorType", "Delivery", "Call", "CallEvent", "ContactChannel", "DutySlot", "Escalation",
     "OpeningHours", "Client", "ClientChange", "ClientTag",
+    "ClientDocument",
 ]

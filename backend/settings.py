@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the backend listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port the backend listens on.")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest JSON request body accepted.")
+    document_max_bytes: int = Field(
+        20 * 1024 * 1024, ge=1024, description="Largest document accepted in a client's file (an upload past it "
+                                               "is refused with 413).")
     ws_queue_size: int = Field(
         256, ge=1, description="Events a live-channel client may have waiting before it is dropped as too slow."
     )

@@ -176,3 +176,14 @@ class ClientStatus(StrEnum):
     INACTIVE = "inactive"
     MERGED = "merged"
     ERASED = "erased"
+
+
+class DocumentCategory(StrEnum):
+    """What a document in a client's file is, as a clerk files it."""
+
+    IDENTITY = "identity"
+    INSURANCE = "insurance"
+    CONTRACT = "contract"
+    REPORT = "report"
+    CORRESPONDENCE = "correspondence"
+    OTHER = "other"

@@ -40,6 +40,8 @@ def require(who: StaffIdentity, roles: frozenset[Role]) -> None:
 
 
 def display_name(client: Client) -> str:
+    if client.status == ClientStatus.ERASED:  # computed: the record holds no name any more
+        return f"Erased client #{client.id}"
     if client.kind == ClientKind.ORGANISATION:
         return client.organisation_name
     return " ".join(part for part in (client.given_name, client.family_name) if part)

@@ -15,11 +15,12 @@ from backend.clients.schemas import ClientIn
 from backend.clients.search import search_clients
 from backend.core.api import field_problems
 from backend.core.errors import InvalidInput
+from backend.documents.service import document_out, documents_of
 from backend.organisation import service as organisation
 from backend.panel.routes import language_of, render, role_form, routes, staff_with_role
 from backend.staff.models import StaffMember
 from backend.web import database, now, path_id
-from shared.enums import ClientKind
+from shared.enums import ClientKind, DocumentCategory
 from shared.fields import shown_number
 from shared.i18n import N_, translate
 
@@ -47,7 +48,11 @@ PROBLEMS = {
 }
 SOURCES = {"panel": N_("panel"), "api": N_("API"), "import": N_("import"), "kiosk": N_("kiosk"),
            "merge": N_("merge"), "erasure": N_("erasure")}
-ACTIONS = {"client.viewed": N_("Viewed")}
+ACTIONS = {"client.viewed": N_("Viewed"), "document.downloaded": N_("Opened a document"),
+           "document.uploaded": N_("Filed a document"), "document.deleted": N_("Removed a document"), "client.exported_whole": N_("Exported everything held")}
+CATEGORIES = {DocumentCategory.IDENTITY: N_("Identity"), DocumentCategory.INSURANCE: N_("Insurance"),
+              DocumentCategory.CONTRACT: N_("Contract"), DocumentCategory.REPORT: N_("Report"),
+              DocumentCategory.CORRESPONDENCE: N_("Correspondence"), DocumentCategory.OTHER: N_("Other")}
 
 
 async def _site(session):
@@ -171,7 +176,9 @@ async def _record(session, client, who) -> dict:
         trail = (await session.scalars(
             select(AuditEvent).where(AuditEvent.object_type == "client", AuditEvent.object_id == str(client.id))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200))).all()
+    documents = [document_out(d) for d in await documents_of(session, client.id)]
     return {"client": await clients.client_out(session, client), "history": await clients.history(session, client.id),
+            "documents": documents, "categories": CATEGORIES,
             "trail": trail, "names": names, "sources": SOURCES, "actions": ACTIONS, "labels": FIELD_LABELS,
             "local": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "may_change": bool(who.roles & clients.CLIENT_KEEPERS),

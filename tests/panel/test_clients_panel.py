@@ -3,6 +3,7 @@ record's history and trail of who viewed it — over HTTP, and in Chromium."""
 from __future__ import annotations
 
 import pytest
+from aiohttp import FormData
 from playwright.async_api import expect
 from sqlalchemy import func, select
 
@@ -118,3 +119,24 @@ async def test_results_come_while_typing_in_chromium(backend: Backend):
         assert await serious_violations(page) == []
         await shot(page, "panel-clients-record-fr")
     assert client_id
+
+
+async def test_the_record_lists_its_documents_with_a_preview_for_a_pdf(backend: Backend):
+    csrf = await sign_in(backend, "clerk")
+    client_id = await create(backend, csrf)
+    form = FormData(quote_fields=False, default_to_multipart=True)
+    form.add_field("file", b"%PDF-1.4\n%%EOF\n", filename="carte-assurance.pdf", content_type="application/pdf")
+    form.add_field("category", "insurance")
+    form.add_field("title", "Carte d’assurance maladie")
+    filed = await backend.client.post(f"/api/clients/{client_id}/documents", data=form, headers=backend.auth("clerk"))
+    assert filed.status == 201, await filed.text()
+    document = await filed.json()
+
+    page = await (await backend.client.get(f"/panel/clients/{client_id}")).text()
+
+    assert "Carte d’assurance maladie" in page and "Insurance" in page
+    assert f'href="/api/documents/{document["id"]}/content?preview=1"' in page
+    opened = await backend.client.get(f"/api/documents/{document['id']}/content?preview=1")
+    assert opened.status == 200 and await opened.read() == b"%PDF-1.4\n%%EOF\n"
+    trail = await (await backend.client.get(f"/panel/clients/{client_id}")).text()
+    assert "Opened a document" in trail and "Filed a document" in trail

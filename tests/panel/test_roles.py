@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from aiohttp import FormData
 from sqlalchemy import select
 
 from backend.app import ENDPOINTS
@@ -88,6 +89,7 @@ API = [
     ("POST", "/api/calls/{call}/acknowledge", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
     ("POST", "/api/calls/{call}/done", {**staff(LOBBY - {"paeds"}, 200), "paeds": 404, "clerk": 404}, None),
     ("POST", "/api/clients", staff(CLIENT_KEEPERS, 201), {"given_name": "Zoé", "family_name": "Roy"}),
+    ("GET", "/api/clients?q=h%C3%A9l", staff(CLIENT_READERS, 200), None),
     ("GET", "/api/clients/{client}", staff(CLIENT_READERS, 200), None),
     ("PATCH", "/api/clients/{client}", staff(CLIENT_KEEPERS, 200), {"city": "Laval"}),
     ("GET", "/api/clients/{client}/history", staff(CLIENT_READERS, 200), None),
@@ -95,6 +97,11 @@ API = [
     ("POST", "/api/clients/duplicates-check", staff(CLIENT_READERS, 200), {"given_name": "Zoé", "family_name": "Roy"}),
     ("GET", "/api/clients/duplicates", staff(CLIENT_READERS, 200), None),
     ("POST", "/api/clients/{client}/merge", staff(CLIENT_KEEPERS, 200), {"absorb_id": "{client}"}),
+    ("GET", "/api/clients/{client}/documents", staff(CLIENT_READERS, 200), None),
+    ("GET", "/api/documents/{document}/content", staff(CLIENT_READERS, 200), None),
+    ("DELETE", "/api/documents/{document}", staff(CLIENT_KEEPERS, 204), None),
+    ("GET", "/api/clients/{client}/everything", staff(CLIENT_KEEPERS, 200), None),
+    ("POST", "/api/clients/{client}/erase", staff({"admin"}, 200), {"reason": "Request by letter"}),
     # Imports take a CSV or XLSX file: a JSON body gets past the role check and is then refused (400).
     ("POST", "/api/clients/imports/preview", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
     ("POST", "/api/clients/imports", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
@@ -219,6 +226,15 @@ class Fresh:
         assert response.status == 201
         return (await response.json())["id"]
 
+    async def document(self) -> int:
+        form = FormData(quote_fields=False, default_to_multipart=True)
+        form.add_field("file", b"%PDF-1.4\n%%EOF\n", filename="scan.pdf", content_type="application/pdf")
+        form.add_field("category", "report")
+        response = await self.till.client.post(f"/api/clients/{await self.client()}/documents", data=form,
+                                               headers=self.till.auth("clerk"))
+        assert response.status == 201, await response.text()
+        return (await response.json())["id"]
+
     async def fill(self, value):
         if isinstance(value, dict):
             return {k: await self.fill(v) for k, v in value.items()}
@@ -271,13 +287,15 @@ async def test_panel_page_against_the_role_table(till: Till, method: str, path: 
 
 
 def test_the_table_covers_every_json_endpoint():
-    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call|client)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
+    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call|client|document)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
     untabled = {(e.method, e.path) for e in ENDPOINTS} - tabled
     # Covered with their own tests: sign-in and pairing need no identity; the live channels are WebSockets;
     # kiosk check-ins and staff transitions need bodies (tests/backend/test_auth.py checks their identities).
     assert untabled == {("POST", "/api/auth/token"), ("POST", "/api/kiosk/pair"), ("GET", "/api/ws"),
                         ("GET", "/api/kiosk/ws"), ("POST", "/api/kiosk/check-ins"), ("POST", "/api/kiosk/check-outs"),
-                        ("POST", "/api/visits/{id}/transitions")}
+                        ("POST", "/api/visits/{id}/transitions"),
+                        # A multipart upload (tests/clients/test_documents.py checks who may).
+                        ("POST", "/api/clients/{id}/documents")}
 
 
 async def _form_id(till: Till, fresh: Fresh, path: str) -> str:

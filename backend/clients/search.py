@@ -1,0 +1,229 @@
+"""Finding clients by name, phone, email, number or tag, tolerant of accents, case and small typos, fast enough to
+answer while the clerk types.
+
+Both databases search client.search_text, which is already folded (lower case, no accents), with the query folded
+the same way, so accents and case never matter. A client matches when every word of the query is in its text:
+words of 3 characters or more anywhere, shorter ones at the start of a word (what is being typed: "helene c").
+A trigram index finds them (FTS5 on SQLite, pg_trgm on PostgreSQL: migration 0010). When nothing matches, a typo
+is assumed, and clients with words close to the query's are offered (trigram candidates, checked with rapidfuzz).
+
+The database hands over a bounded set of candidates, unordered for plain matches: ordering every match of a
+common name (there are thousands of Tremblays) would cost more than the search. The final order is computed here,
+the same on both databases: exact words, then words that start with the query's, then words that contain it,
+then near spellings.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from sqlalchemy import ColumnElement, Integer, Select, column, func, literal, or_, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.clients.models import Client
+from shared.enums import ClientStatus
+from shared.fields import folded
+
+# Made by migration 0010, outside the models: the schema comparison (and autogenerate) must leave them alone.
+SEARCH_INDEX_OBJECTS = ("client_fts", "ix_client_search_text_trgm")
+# Rows the database hands over for ranking here: enough that the best few are among them, few enough to be quick.
+CANDIDATES = 300
+# Below this length a word has no trigram of its own: it is matched at the start of a word.
+TRIGRAM = 3
+# A word of the query is taken for a misspelling of a client's word from this rapidfuzz ratio on (0-100): one
+# wrong, missing, extra or swapped letter in a word of four letters or more.
+TYPO_RATIO = 72
+# pg_trgm's threshold for typo candidates; looser than its default (0.6) so that a 4-letter word with one wrong
+# letter is still a candidate; rapidfuzz has the last word.
+PG_WORD_SIMILARITY = "0.5"
+PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
+NUMBER_MAX = 50
+# What may follow the first letter of a word: a one-letter word is looked up as these word starts (" h" + each).
+AFTER_FIRST = "abcdefghijklmnopqrstuvwxyz0123456789 '-.@_"
+FTS = table("client_fts", column("rowid", Integer))
+
+
+def outside_models(name: str | None) -> bool:
+    """Whether a table, trigger or index is one of the search index's own (FTS5 makes client_fts_data etc.)."""
+    return bool(name) and any(name == own or name.startswith(own + "_") for own in SEARCH_INDEX_OBJECTS)
+
+
+def query_words(query: str) -> list[str]:
+    """The words to look for, folded; a phone number in any layout ("514 555-0123") is one word of its digits,
+    as search_text holds them."""
+    query = " ".join(query.split())
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if PHONE_LIKE.fullmatch(query) and len(digits) >= TRIGRAM:
+        return [digits]
+    return folded(query).split()
+
+
+def held(site_id: int, include_inactive: bool) -> list[ColumnElement[bool]]:
+    # Merged and erased records are never found: the first lives on in its survivor, the second must not.
+    statuses = [ClientStatus.ACTIVE, *([ClientStatus.INACTIVE] if include_inactive else [])]
+    return [Client.site_id == site_id, Client.status.in_(statuses)]
+
+
+async def search_clients(session: AsyncSession, site_id: int, query: str, *, limit: int = 20,
+                         include_inactive: bool = False) -> list[tuple[Client, float]]:
+    """The clients that best match the query, best first, each with a score from 0 to 1 (1: every word exact);
+    with no query, the most recently updated clients (score 0)."""
+    where = held(site_id, include_inactive)
+    words = query_words(query)
+    if not words:
+        recent = await session.scalars(select(Client).where(*where)
+                                       .order_by(Client.updated_at.desc(), Client.id.desc()).limit(limit))
+        return [(client, 0.0) for client in recent]
+    scores: dict[int, float] = {}
+    # The client whose number this is comes first: clerks type a number to mean that one client.
+    number = " ".join(query.split())
+    if len(number) <= NUMBER_MAX:
+        exact = await session.scalar(select(Client.id).where(*where, Client.number == number))
+        if exact is not None:
+            scores[exact] = 1.0
+    sql = Sql(session, where, max(CANDIDATES, limit * 4))
+    ranked = rank(words, await sql.rows(contains=[w for w in words if len(w) >= TRIGRAM],
+                                        starts=[w for w in words if len(w) < TRIGRAM]))
+    if not ranked and not scores and not words[0].isdigit():  # a phone number with a typo is another number
+        ranked = await typo_matches(sql, words)
+    for client_id, score in ranked:
+        scores.setdefault(client_id, score)
+    chosen = list(scores.items())[:limit]
+    clients = {c.id: c for c in await session.scalars(select(Client).where(Client.id.in_([i for i, _ in chosen])))}
+    return [(clients[client_id], score) for client_id, score in chosen if client_id in clients]
+
+
+async def typo_matches(sql: Sql, words: list[str]) -> list[tuple[int, float]]:
+    """Clients with a near spelling of every word. The words found somewhere as typed are kept exact and the
+    others taken as the misspelt ones (each in turn, when all are found somewhere but not together), which keeps
+    the candidates few; so does assuming first that the first two letters are right, as they mostly are."""
+    long = [w for w in words if len(w) >= TRIGRAM]
+    if not long:
+        return []
+    await sql.prepare_near()
+    known = [w for w in long if await sql.exists(w)]
+    unknown = [w for w in long if w not in known]
+    guesses = [(known, unknown)] if unknown else [([k for k in long if k != w], [w]) for w in long]
+    for anchored in (True, False):
+        rows: dict[int, str] = {}
+        for exact, misspelt in guesses:
+            rows.update(await sql.rows(contains=exact, near=misspelt,
+                                       starts=[w[:2] for w in misspelt] if anchored else []))
+        if ranked := rank(words, list(rows.items()), typos=True):
+            return ranked
+    return []
+
+
+# --- ranking, the same for both databases ------------------------------------------------------
+
+def word_score(word: str, tokens: Sequence[str]) -> tuple[float, float]:
+    """How well one word of the query matches the client's words: (score, rapidfuzz ratio of the nearest word).
+    A word found whole scores 1, at the start of a word 0.9, inside one 0.8 (3 letters or more, as the database
+    finds them); a near spelling less than 0.75."""
+    best = 0.0
+    for token in tokens:
+        if token == word:
+            return 1.0, 100.0
+        if token.startswith(word):
+            best = max(best, 0.9)
+        elif len(word) >= TRIGRAM and word in token:
+            best = max(best, 0.8)
+    if best:
+        return best, 100.0
+    ratio = max((max(fuzz.ratio(word, token), fuzz.ratio(word, token[:len(word)])) for token in tokens),
+                default=0.0)
+    return 0.75 * ratio / 100, ratio
+
+
+def rank(words: list[str], rows: Sequence[tuple[int, str]], *, typos: bool = False) -> list[tuple[int, float]]:
+    """The rows (client id, search_text) scored and ordered, best first; shorter texts first among equals (the
+    query is more of what they say). With `typos`, only the rows where every word has a near spelling."""
+    scored = []
+    for client_id, search_text in rows:
+        tokens = search_text.split()
+        results = [word_score(word, tokens) for word in words]
+        if typos and min(ratio for _, ratio in results) < TYPO_RATIO:
+            continue
+        score = sum(s for s, _ in results) / len(words)
+        scored.append((-score, len(search_text), client_id))
+    scored.sort()
+    return [(client_id, round(-negative, 4)) for negative, _, client_id in scored]
+
+
+# --- SQL -----------------------------------------------------------------------------------------
+
+def _like_escaped(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _like(pattern: str) -> ColumnElement[bool]:
+    return Client.search_text.like(pattern, escape="\\")
+
+
+def _word_start(word: str) -> ColumnElement[bool]:
+    escaped = _like_escaped(word)
+    return or_(_like(escaped + "%"), _like("% " + escaped + "%"))
+
+
+def _fts_string(fragment: str) -> str:
+    # An FTS5 string: quoted, so nothing in it is read as query syntax (AND, NEAR, *, column filters).
+    return '"' + fragment.replace('"', '""') + '"'
+
+
+def _trigrams(word: str) -> list[str]:
+    return sorted({word[i:i + TRIGRAM] for i in range(len(word) - TRIGRAM + 1)})
+
+
+class Sql:
+    """The candidates' SQL on either database, for one search: site, statuses and how many rows at most."""
+
+    def __init__(self, session: AsyncSession, where: list[ColumnElement[bool]], wanted: int):
+        self.session, self.where, self.wanted = session, where, wanted
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+
+    async def exists(self, word: str) -> bool:
+        """Whether the word is in some client's text, whoever they are (a cheap look in the index)."""
+        if self.sqlite:
+            found = select(FTS.c.rowid).where(text("client_fts MATCH :fts").bindparams(fts=_fts_string(word)))
+        else:
+            found = select(Client.id).where(_like("%" + _like_escaped(word) + "%"))
+        return await self.session.scalar(found.limit(1)) is not None
+
+    async def rows(self, *, contains: Sequence[str] = (), starts: Sequence[str] = (),
+                   near: Sequence[str] = ()) -> list[tuple[int, str]]:
+        """(id, search_text) of held clients whose text contains each word of `contains`, has a word starting
+        with each of `starts`, and a stretch close to each of `near` — these ordered closest first."""
+        statement = (self._sqlite if self.sqlite else self._postgresql)(contains, starts, near)
+        return [(row[0], row[1]) for row in await self.session.execute(statement.limit(self.wanted))]
+
+    def _sqlite(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> Select:
+        # Strings side by side in an FTS5 query must all be present: a string is a run of consecutive trigrams,
+        # a substring of ' ' || search_text || ' ' (so " he" is a word start).
+        terms = [_fts_string(w) for w in contains]
+        terms += [_fts_string(" " + w) for w in starts if len(w) > 1]
+        terms += ["(" + " OR ".join(map(_fts_string, _trigrams(w))) + ")" for w in near]
+        one_letter = [w for w in starts if len(w) == 1]
+        if not terms and one_letter:
+            terms.append("(" + " OR ".join(_fts_string(" " + one_letter[0] + ch) for ch in AFTER_FIRST) + ")")
+        statement = select(Client.id, Client.search_text).where(*self.where, *map(_word_start, one_letter))
+        if not terms:
+            return statement
+        statement = statement.join(FTS, FTS.c.rowid == Client.id).where(
+            text("client_fts MATCH :fts").bindparams(fts=" AND ".join(terms)))
+        # bm25 puts first the texts that share the most (and the rarest) trigrams with the misspelt words.
+        return statement.order_by(text("bm25(client_fts)")) if near else statement
+
+    def _postgresql(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> Select:
+        statement = select(Client.id, Client.search_text).where(
+            *self.where, *(_like("%" + _like_escaped(w) + "%") for w in contains), *map(_word_start, starts),
+            # word_similarity: how close the word is to the nearest stretch of the text (served by the index).
+            *(literal(w).op("<%", is_comparison=True)(Client.search_text) for w in near))
+        return statement.order_by(func.word_similarity(" ".join(near), Client.search_text).desc()) if near \
+            else statement
+
+    async def prepare_near(self) -> None:
+        if not self.sqlite:
+            # For this transaction only (is_local): the session is the caller's, its other queries keep the default.
+            await self.session.execute(
+                select(func.set_config("pg_trgm.word_similarity_threshold", PG_WORD_SIMILARITY, True)))
