@@ -8,7 +8,7 @@ from aiohttp import web
 from backend.appkeys import HUB, SETTINGS
 from backend.calls import service as calls
 from backend.calls.schemas import CallIn, CallList, CallNews, CallOut
-from backend.core.api import Endpoints, json_response
+from backend.core.api import Endpoints, json_response, limit_param
 from backend.core.errors import InvalidInput
 from backend.core.events import Audience
 from backend.core.identity import StaffIdentity
@@ -48,11 +48,7 @@ async def list_calls(request: web.Request, who: StaffIdentity) -> web.Response:
     open_raw = request.query.get("open", "false")
     if open_raw not in ("true", "false", "1", "0"):
         problems.append(FieldProblem(field="open", code="boolean_invalid", detail="true or false."))
-    raw_limit = request.query.get("limit", str(calls.LIST_LIMIT))
-    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) < 6 else 0
-    if not 1 <= limit <= MAX_LIMIT:
-        problems.append(FieldProblem(field="limit", code="limit_invalid",
-                                     detail=f"A whole number from 1 to {MAX_LIMIT}."))
+    limit = limit_param(request.query, calls.LIST_LIMIT, MAX_LIMIT, problems)
     if problems:
         raise InvalidInput("Some filters are not valid.", problems)
     async with database(request).read() as session:

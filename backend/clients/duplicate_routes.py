@@ -14,7 +14,7 @@ from backend.clients.duplicates import duplicate_pairs, likely_duplicates
 from backend.clients.merge import merge_clients
 from backend.clients.models import Client
 from backend.clients.schemas import ClientIn, ClientOut
-from backend.core.api import Endpoints, json_response
+from backend.core.api import Endpoints, json_response, limit_param
 from backend.core.errors import InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
@@ -94,11 +94,7 @@ async def list_duplicates(request: web.Request, who: StaffIdentity) -> web.Respo
     clients.require(who, clients.CLIENT_READERS)
     problems = [FieldProblem(field=name, code="field_unknown", detail="No such filter.")
                 for name in sorted(set(request.query) - {"limit"})]
-    raw = request.query.get("limit", str(PAIRS_DEFAULT))
-    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
-    if not 1 <= limit <= PAIRS_MAX:
-        problems.append(FieldProblem(field="limit", code="limit_invalid",
-                                     detail=f"A whole number from 1 to {PAIRS_MAX}."))
+    limit = limit_param(request.query, PAIRS_DEFAULT, PAIRS_MAX, problems)
     if problems:
         raise InvalidInput("Some filters are not valid.", problems)
     async with database(request).read() as session:

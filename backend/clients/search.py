@@ -18,7 +18,8 @@ import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
-from sqlalchemy import ColumnElement, Integer, Select, column, func, literal, or_, select, table, text
+from sqlalchemy import (ColumnElement, Integer, Select, TextClause, bindparam, column, func, literal, or_, select,
+                        table, text)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clients.models import Client
@@ -59,17 +60,17 @@ def query_words(query: str) -> list[str]:
     return folded(query).split()
 
 
-def held(site_id: int, include_inactive: bool) -> list[ColumnElement[bool]]:
+def held(include_inactive: bool) -> list[ClientStatus]:
     # Merged and erased records are never found: the first lives on in its survivor, the second must not.
-    statuses = [ClientStatus.ACTIVE, *([ClientStatus.INACTIVE] if include_inactive else [])]
-    return [Client.site_id == site_id, Client.status.in_(statuses)]
+    return [ClientStatus.ACTIVE, *([ClientStatus.INACTIVE] if include_inactive else [])]
 
 
 async def search_clients(session: AsyncSession, site_id: int, query: str, *, limit: int = 20,
                          include_inactive: bool = False) -> list[tuple[Client, float]]:
     """The clients that best match the query, best first, each with a score from 0 to 1 (1: every word exact);
     with no query, the most recently updated clients (score 0)."""
-    where = held(site_id, include_inactive)
+    sql = Sql(session, site_id, held(include_inactive), max(CANDIDATES, limit * 4))
+    where = sql.where
     words = query_words(query)
     if not words:
         recent = await session.scalars(select(Client).where(*where)
@@ -82,7 +83,6 @@ async def search_clients(session: AsyncSession, site_id: int, query: str, *, lim
         exact = await session.scalar(select(Client.id).where(*where, Client.number == number))
         if exact is not None:
             scores[exact] = 1.0
-    sql = Sql(session, where, max(CANDIDATES, limit * 4))
     ranked = rank(words, await sql.rows(contains=[w for w in words if len(w) >= TRIGRAM],
                                         starts=[w for w in words if len(w) < TRIGRAM]))
     if not ranked and not scores and not words[0].isdigit():  # a phone number with a typo is another number
@@ -178,8 +178,9 @@ def _trigrams(word: str) -> list[str]:
 class Sql:
     """The candidates' SQL on either database, for one search: site, statuses and how many rows at most."""
 
-    def __init__(self, session: AsyncSession, where: list[ColumnElement[bool]], wanted: int):
-        self.session, self.where, self.wanted = session, where, wanted
+    def __init__(self, session: AsyncSession, site_id: int, statuses: list[ClientStatus], wanted: int):
+        self.session, self.site_id, self.statuses, self.wanted = session, site_id, statuses, wanted
+        self.where = [Client.site_id == site_id, Client.status.in_(statuses)]
         self.sqlite = session.get_bind().dialect.name == "sqlite"
 
     async def exists(self, word: str) -> bool:
@@ -194,25 +195,35 @@ class Sql:
                    near: Sequence[str] = ()) -> list[tuple[int, str]]:
         """(id, search_text) of held clients whose text contains each word of `contains`, has a word starting
         with each of `starts`, and a stretch close to each of `near` — these ordered closest first."""
-        statement = (self._sqlite if self.sqlite else self._postgresql)(contains, starts, near)
-        return [(row[0], row[1]) for row in await self.session.execute(statement.limit(self.wanted))]
+        if self.sqlite:
+            statement = self._sqlite(contains, starts, near)
+        else:
+            statement = self._postgresql(contains, starts, near).limit(self.wanted)
+        return [(row[0], row[1]) for row in await self.session.execute(statement)]
 
-    def _sqlite(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> Select:
+    def _sqlite(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> TextClause:
         # Strings side by side in an FTS5 query must all be present: a string is a run of consecutive trigrams,
         # a substring of ' ' || search_text || ' ' (so " he" is a word start).
         terms = [_fts_string(w) for w in contains]
         terms += [_fts_string(" " + w) for w in starts if len(w) > 1]
         terms += ["(" + " OR ".join(map(_fts_string, _trigrams(w))) + ")" for w in near]
         one_letter = [w for w in starts if len(w) == 1]
-        if not terms and one_letter:
-            terms.append("(" + " OR ".join(_fts_string(" " + one_letter[0] + ch) for ch in AFTER_FIRST) + ")")
-        statement = select(Client.id, Client.search_text).where(*self.where, *map(_word_start, one_letter))
         if not terms:
-            return statement
-        statement = statement.join(FTS, FTS.c.rowid == Client.id).where(
-            text("client_fts MATCH :fts").bindparams(fts=" AND ".join(terms)))
-        # bm25 puts first the texts that share the most (and the rarest) trigrams with the misspelt words.
-        return statement.order_by(text("bm25(client_fts)")) if near else statement
+            terms.append("(" + " OR ".join(_fts_string(" " + one_letter[0] + ch) for ch in AFTER_FIRST) + ")")
+        starting = "".join(f" AND (client.search_text LIKE :start{i} ESCAPE '\\' OR "
+                           f"client.search_text LIKE :inside{i} ESCAPE '\\')" for i in range(len(one_letter)))
+        # CROSS JOIN: the index first, then each client by id. Left to itself (no statistics) SQLite would rather
+        # go through every held client of the site and ask the index about each.
+        statement = text(
+            "SELECT client.id, client.search_text FROM client_fts CROSS JOIN client ON client.id = client_fts.rowid"
+            " WHERE client_fts MATCH :fts AND client.site_id = :site AND client.status IN :statuses" + starting
+            # bm25 puts first the texts that share the most (and the rarest) trigrams with the misspelt words.
+            + (" ORDER BY bm25(client_fts)" if near else "") + " LIMIT :wanted")
+        return statement.bindparams(
+            bindparam("statuses", [s.value for s in self.statuses], expanding=True), fts=" AND ".join(terms),
+            site=self.site_id, wanted=self.wanted,
+            **{f"start{i}": _like_escaped(w) + "%" for i, w in enumerate(one_letter)},
+            **{f"inside{i}": "% " + _like_escaped(w) + "%" for i, w in enumerate(one_letter)})
 
     def _postgresql(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> Select:
         statement = select(Client.id, Client.search_text).where(

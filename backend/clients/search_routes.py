@@ -10,7 +10,7 @@ from aiohttp import web
 from backend.clients import service as clients
 from backend.clients.schemas import ClientList
 from backend.clients.search import search_clients
-from backend.core.api import Endpoints, json_response
+from backend.core.api import Endpoints, json_response, limit_param
 from backend.core.errors import InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.organisation import service as organisation
@@ -38,11 +38,7 @@ async def find_clients(request: web.Request, who: StaffIdentity) -> web.Response
     q = request.query.get("q", "")
     if len(q) > QUERY_MAX:
         problems.append(FieldProblem(field="q", code="query_too_long", detail=f"At most {QUERY_MAX} characters."))
-    raw_limit = request.query.get("limit", str(DEFAULT_LIMIT))
-    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) < 6 else 0
-    if not 1 <= limit <= MAX_LIMIT:
-        problems.append(FieldProblem(field="limit", code="limit_invalid",
-                                     detail=f"A whole number from 1 to {MAX_LIMIT}."))
+    limit = limit_param(request.query, DEFAULT_LIMIT, MAX_LIMIT, problems)
     inactive = request.query.get("inactive", "false")
     if inactive not in ("true", "false", "1", "0"):
         problems.append(FieldProblem(field="inactive", code="boolean_invalid", detail="true or false."))

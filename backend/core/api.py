@@ -79,6 +79,16 @@ def enum_params(query: Any, name: str, kind: type[E], problems: list[FieldProble
     return found
 
 
+def limit_param(query: Any, default: int, maximum: int, problems: list[FieldProblem]) -> int:
+    """A list's `limit` filter: a whole number from 1 to `maximum` (`default` when absent); a problem otherwise."""
+    raw = query.get("limit", str(default))
+    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
+    if not 1 <= limit <= maximum:
+        problems.append(FieldProblem(field="limit", code="limit_invalid",
+                                     detail=f"A whole number from 1 to {maximum}."))
+    return limit
+
+
 async def read_limited(request: web.Request, limit: int) -> bytes:
     """The whole raw body, however many packets it came in; 413 past `limit` bytes."""
     raw = bytearray()

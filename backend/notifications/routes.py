@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 from multidict import MultiMapping
 
-from backend.core.api import Endpoints, enum_params, json_response
+from backend.core.api import Endpoints, enum_params, json_response, limit_param
 from backend.core.errors import Forbidden, InvalidInput
 from backend.core.identity import StaffIdentity
 from backend.notifications import service
@@ -29,11 +29,7 @@ def delivery_filters(query: MultiMapping[str]) -> dict:
     if len(about) > service.ABOUT_MAX:
         problems.append(FieldProblem(field="about", code="too_long",
                                      detail=f"At most {service.ABOUT_MAX} characters."))
-    raw_limit = query.get("limit", str(LIST_LIMIT))
-    limit = int(raw_limit) if raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) < 6 else 0
-    if not 1 <= limit <= MAX_LIST_LIMIT:
-        problems.append(FieldProblem(field="limit", code="limit_invalid",
-                                     detail=f"A whole number from 1 to {MAX_LIST_LIMIT}."))
+    limit = limit_param(query, LIST_LIMIT, MAX_LIST_LIMIT, problems)
     if problems:
         raise InvalidInput("Some filters are not valid.", problems)
     return {"statuses": statuses, "about": about, "limit": limit}
