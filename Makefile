@@ -31,8 +31,10 @@ test: system-packages $(VENV)/.installed tests/panel/node_modules/.installed
 	$(PY) -m pytest
 
 bench: system-packages $(VENV)/.installed
+	scripts/ensure-postgresql
 	$(PY) bench/checkin.py
 	$(PY) bench/kiosk_ui.py
+	$(PY) bench/clients_search.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache tests/panel/node_modules

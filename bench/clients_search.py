@@ -242,8 +242,9 @@ async def run(kind: str, n: int, count: int, seed: int) -> dict[str, tuple[float
             url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         try:
             sample, load_s, index_s = await load(url, n, seed, count)
-            print(f"{kind}: {n:,} clients loaded in {load_s:.0f} s, search index built in {index_s:.0f} s",
-                  flush=True)
+            # The load average says whether other work shared the machine while measuring.
+            print(f"{kind}: {n:,} clients loaded in {load_s:.0f} s, search index built in {index_s:.0f} s; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
             return await measure(url, queries(sample, seed))
         finally:
             if kind != "sqlite":

@@ -73,7 +73,8 @@ def normalise_email(value: str) -> str:
 
 def folded(text: str) -> str:
     """Case and accents set aside: 'Hélène Côté' and 'helene cote' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # œ and æ are letters of their own to Unicode, but "oe" and "ae" to anyone typing (Jolicœur, jolicoeur).
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("œ", "oe").replace("æ", "ae"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

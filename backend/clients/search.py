@@ -35,9 +35,11 @@ TRIGRAM = 3
 # A word of the query is taken for a misspelling of a client's word from this rapidfuzz ratio on (0-100): one
 # wrong, missing, extra or swapped letter in a word of four letters or more.
 TYPO_RATIO = 72
-# pg_trgm's threshold for typo candidates; looser than its default (0.6) so that a 4-letter word with one wrong
-# letter is still a candidate; rapidfuzz has the last word.
-PG_WORD_SIMILARITY = "0.5"
+# Past this many words, a query that matches nothing is not a name with a typo (and guessing would take long).
+TYPO_WORDS_MAX = 5
+# pg_trgm's word_similarity threshold for typo candidates. Its default (0.6) loses two swapped letters: that
+# leaves 0.4 or so ("alxeandre" for "alexandre"); rapidfuzz has the last word on what is a near spelling.
+PG_WORD_SIMILARITY = "0.3"
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-]+")
 NUMBER_MAX = 50
 # What may follow the first letter of a word: a one-letter word is looked up as these word starts (" h" + each).
@@ -85,7 +87,8 @@ async def search_clients(session: AsyncSession, site_id: int, query: str, *, lim
             scores[exact] = 1.0
     ranked = rank(words, await sql.rows(contains=[w for w in words if len(w) >= TRIGRAM],
                                         starts=[w for w in words if len(w) < TRIGRAM]))
-    if not ranked and not scores and not words[0].isdigit():  # a phone number with a typo is another number
+    # No typo is guessed in a number: a phone number one digit off is someone else's.
+    if not ranked and not scores and not (len(words) == 1 and words[0].isdigit()):
         ranked = await typo_matches(sql, words)
     for client_id, score in ranked:
         scores.setdefault(client_id, score)
@@ -99,7 +102,7 @@ async def typo_matches(sql: Sql, words: list[str]) -> list[tuple[int, float]]:
     others taken as the misspelt ones (each in turn, when all are found somewhere but not together), which keeps
     the candidates few; so does assuming first that the first two letters are right, as they mostly are."""
     long = [w for w in words if len(w) >= TRIGRAM]
-    if not long:
+    if not long or len(long) > TYPO_WORDS_MAX:
         return []
     await sql.prepare_near()
     known = [w for w in long if await sql.exists(w)]
@@ -194,7 +197,9 @@ class Sql:
     async def rows(self, *, contains: Sequence[str] = (), starts: Sequence[str] = (),
                    near: Sequence[str] = ()) -> list[tuple[int, str]]:
         """(id, search_text) of held clients whose text contains each word of `contains`, has a word starting
-        with each of `starts`, and a stretch close to each of `near` — these ordered closest first."""
+        with each of `starts`, and something like each of `near`: sharing a trigram with it, the most alike first
+        (SQLite), or a stretch of the text close enough (PostgreSQL's word_similarity, unordered: ordering every
+        Tremblay by it would take most of a second)."""
         if self.sqlite:
             statement = self._sqlite(contains, starts, near)
         else:
@@ -228,10 +233,10 @@ class Sql:
     def _postgresql(self, contains: Sequence[str], starts: Sequence[str], near: Sequence[str]) -> Select:
         statement = select(Client.id, Client.search_text).where(
             *self.where, *(_like("%" + _like_escaped(w) + "%") for w in contains), *map(_word_start, starts),
-            # word_similarity: how close the word is to the nearest stretch of the text (served by the index).
+            # word_similarity over PG_WORD_SIMILARITY: the word is close to some stretch of the text (the index
+            # serves it).
             *(literal(w).op("<%", is_comparison=True)(Client.search_text) for w in near))
-        return statement.order_by(func.word_similarity(" ".join(near), Client.search_text).desc()) if near \
-            else statement
+        return statement
 
     async def prepare_near(self) -> None:
         if not self.sqlite:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic import command
 from sqlalchemy import delete, text
 
 from backend.appkeys import utc_now
@@ -12,6 +13,8 @@ from backend.clients import service
 from backend.clients.models import Client
 from backend.clients.schemas import ClientIn
 from backend.clients.search import query_words, search_clients
+from backend.core.db import Database
+from backend.core.migrate import alembic_config, upgrade
 from backend.organisation.models import Site
 from shared.enums import ClientStatus
 from tests.backend.conftest import Backend, backend  # noqa: F401  (the fixture)
@@ -25,6 +28,7 @@ PEOPLE = [
     {"given_name": "Helena", "family_name": "Costa"},
     {"given_name": "Jean", "family_name": "Tremblay", "number": "2025"},
     {"given_name": "Mary", "family_name": "O'Brien", "tags": ["VIP"]},
+    {"given_name": "Alexandre", "family_name": "Fraser"},
 ]
 
 
@@ -69,7 +73,7 @@ async def test_done_when_queries_find_helene_cote_first(backend: Backend, people
 
 @pytest.mark.parametrize("query, first", [("helene cotte", "Hélène Côté"), ("Hlène Côté", "Hélène Côté"),
                                            ("tremblai jean", "Jean Tremblay"), ("jean tremblya", "Jean Tremblay"),
-                                           ("obrien", "Mary O'Brien")])
+                                           ("obrien", "Mary O'Brien"), ("Alxeandre Fraser", "Alexandre Fraser")])
 async def test_small_typos_are_forgiven(backend: Backend, people, query: str, first: str):
     found = await names(backend, query)
     assert found and found[0] == first
@@ -83,6 +87,19 @@ async def test_unrelated_text_finds_nobody(backend: Backend, people):
 @pytest.mark.parametrize("query", ["h", "hé", "hél", "hélène c", "hélène cô", "c hél"])
 async def test_results_while_typing(backend: Backend, people, query: str):
     assert "Hélène Côté" in await names(backend, query)
+
+
+async def test_one_letter_finds_the_words_it_starts(backend: Backend, people):
+    assert await names(backend, "o") == ["Mary O'Brien"]
+    assert await names(backend, "x") == []
+    assert set(await names(backend, "j")) == {"Jean Tremblay"}
+
+
+@pytest.mark.parametrize("query", ['"', '"cote', "%", "_", "a_b", "50%", "\\", "NEAR(cote", "cote*", "c:ote", "-", "'"])
+async def test_query_syntax_is_only_text(backend: Backend, people, query: str):
+    response = await api(backend, q=query)
+    assert response.status == 200
+    assert "%" not in query or (await response.json())["items"] == []
 
 
 async def test_a_word_being_typed_matches_the_start_of_a_word(backend: Backend, people):
@@ -185,3 +202,31 @@ async def test_searching_audits_nothing(backend: Backend, people):
     before = await backend.row_counts()
     assert (await api(backend, q="hélène")).status == 200
     assert await backend.row_counts() == before
+
+
+async def test_the_migration_indexes_the_clients_already_there(settings):
+    """0010 on a database that has clients (an upgrade), and back: downgrade, upgrade, still found."""
+    database = Database(settings.sqlalchemy_url)
+
+    def downgrade(connection) -> None:
+        command.downgrade(alembic_config(connection), "0009")
+
+    try:
+        async with database.engine.begin() as connection:
+            await connection.run_sync(downgrade)
+        try:
+            async with database.write() as session:
+                site = Site(name="Clinique", address="", country="CA")
+                session.add(site)
+                await session.flush()
+                at = utc_now()
+                values = await service.checked_values(session, site, ClientIn(given_name="Hélène", family_name="Côté"),
+                                                      at.date())
+                await service.create_client(session, site, values, None, "import", at)
+        finally:
+            await upgrade(database)
+        async with database.read() as session:
+            assert [c.family_name for c, _ in await search_clients(session, site.id, "cote hel")] == ["Côté"]
+            assert [c.family_name for c, _ in await search_clients(session, site.id, "Helen Cotte")] == ["Côté"]
+    finally:
+        await database.dispose()
