@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
@@ -14,6 +13,7 @@ from backend.core.api import Endpoints, json_response, openapi_document
 from backend.core.db import Database
 from backend.core.errors import problem_middleware
 from backend.core.events import EventHub
+from backend.core.periodic import repeating
 from backend.core.ratelimit import FailureLimiter
 from backend.core.relay import PostgresRelay
 from backend.core.security import security_headers
@@ -94,13 +94,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     if not database.is_sqlite:
         hub.relay = PostgresRelay(database, hub.publish, app[CLOCK])
         await hub.relay.start()
-    housekeeping = asyncio.create_task(_housekeeping(app))
     try:
-        yield
+        async with repeating("housekeeping", HOUSEKEEPING_SECONDS, lambda: _housekeeping(app), first_after=0):
+            yield
     finally:
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
         if hub.relay is not None:
             await hub.relay.close()
         await hub.close_all()
@@ -127,15 +124,10 @@ def _record_delivery(app: web.Application, reached: frozenset[int], event: dict,
 
 async def _housekeeping(app: web.Application) -> None:
     """Hourly: forget idempotent replies old enough that no kiosk will retry them, and relayed events."""
-    while True:
-        try:
-            async with app[DATABASE].write() as session:
-                await idempotency.forget_old(session, app[CLOCK]())
-            if app[HUB].relay is not None:
-                await app[HUB].relay.forget_old()
-        except Exception:
-            log.exception("housekeeping failed; will try again")
-        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+    async with app[DATABASE].write() as session:
+        await idempotency.forget_old(session, app[CLOCK]())
+    if app[HUB].relay is not None:
+        await app[HUB].relay.forget_old()
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application:

@@ -13,7 +13,6 @@ Erasure reaches what is linked to the client: a visit never linked to the record
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -28,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.appkeys import CLOCK, DATABASE, SETTINGS
 from backend.audit.models import AuditEvent
+from backend.core.periodic import repeating
 from backend.audit.service import record
 from backend.calls.models import Call, CallEvent
 from backend.clients.models import Client, ClientChange, ClientTag
@@ -276,23 +276,13 @@ async def retention_context(app: web.Application) -> AsyncIterator[None]:
     date has changed since the last run."""
     app[RETENTION_RUNNING] = asyncio.Lock()
 
-    async def loop() -> None:
-        await asyncio.sleep(RETENTION_FIRST_DELAY)
-        last: dt.date | None = None
-        while True:
-            try:
-                today = await site_today(app, app[CLOCK]())
-                if today != last:
-                    await run_retention(app)
-                    last = today
-            except Exception:
-                log.exception("retention run failed; will try again")
-            await asyncio.sleep(RETENTION_CHECK_SECONDS)
+    last: list[dt.date] = []  # the site's date of the last run
 
-    task = asyncio.create_task(loop())
-    try:
+    async def daily() -> None:
+        today = await site_today(app, app[CLOCK]())
+        if today not in last:
+            await run_retention(app)
+            last[:] = [today]
+
+    async with repeating("retention run", RETENTION_CHECK_SECONDS, daily, first_after=RETENTION_FIRST_DELAY):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

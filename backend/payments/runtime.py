@@ -2,7 +2,6 @@
 cashier, and the sweep that settles what webhooks did not."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -14,6 +13,7 @@ from sqlalchemy import select
 
 from backend.appkeys import CLOCK, DATABASE, HUB, SETTINGS
 from backend.core.errors import Conflict
+from backend.core.periodic import repeating
 from backend.kiosks.models import KioskDevice
 from backend.payments.gateway import StripeGateway
 from backend.payments.service import Cashier
@@ -69,22 +69,8 @@ async def payments_context(app: web.Application) -> AsyncIterator[None]:
             qr_lifetime=dt.timedelta(minutes=settings.qr_payment_minutes), webhook_secret=webhook_secret)
         if settings.stripe_emulator:
             await register_simulated_readers(app[CASHIER])
-        sweep = asyncio.create_task(_sweep_forever(app[CASHIER], settings.payments_sweep_seconds))
-        try:
+        async with repeating("payments sweep", settings.payments_sweep_seconds, app[CASHIER].sweep, first_after=0):
             yield
-        finally:
-            sweep.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweep
-
-
-async def _sweep_forever(cashier: Cashier, every: float) -> None:
-    while True:
-        try:
-            await cashier.sweep()
-        except Exception:
-            log.exception("payments sweep failed; will try again")
-        await asyncio.sleep(every)
 
 
 async def register_simulated_readers(cashier: Cashier) -> None:

@@ -6,7 +6,6 @@ then tells the panels of the people it reached and wakes the delivery dispatcher
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,12 +16,12 @@ from backend.calls import service as calls
 from backend.calls.models import Call
 from backend.calls.routes import announce
 from backend.calls.schemas import CallOut
+from backend.core.periodic import repeating
 from backend.core.events import Audience
 from backend.notifications.dispatcher import wake
 from backend.routing import escalation
 from backend.routing.service import LOBBY_WATCHERS
 from backend.visits import service as visits
-from backend.visits.models import Visit
 from shared.api import VisitEvent
 
 log = logging.getLogger(__name__)
@@ -64,20 +63,5 @@ async def run_escalations(app: web.Application) -> int:
 
 async def escalations_context(app: web.Application) -> AsyncIterator[None]:
     app[RUNNING] = asyncio.Lock()
-    poll = app[SETTINGS].delivery_poll_seconds
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(poll)
-            try:
-                await run_escalations(app)
-            except Exception:
-                log.exception("escalation round failed; will try again")
-
-    task = asyncio.create_task(loop())
-    try:
+    async with repeating("escalation round", app[SETTINGS].delivery_poll_seconds, lambda: run_escalations(app)):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
