@@ -15,23 +15,11 @@ from backend.kiosks.models import KioskDevice
 from backend.staff.models import StaffToken
 from tests.backend.conftest import PASSWORD, Backend
 from tests.panel.browser import chromium_page, shot
-from tests.panel.signing import csrf_of, give_password
+from tests.panel.signing import give_password, sign_in
 
 PAGE = "/panel/admin/kiosks"
 PAIRING_CODE = re.compile(r'id="pairing-code">(\d{4}) (\d{4})<')
 TOKEN_VALUE = re.compile(r'id="token-value">(acs_[A-Za-z0-9_-]+)<')
-
-
-async def sign_in(backend: Backend, login: str = "admin") -> str:
-    """Signs in (in English, so the assertions do not hang on the catalogs) and returns the page's CSRF token."""
-    if login != "reception":
-        await give_password(backend, login)
-    backend.client.session.cookie_jar.update_cookies({"accueil_lang": "en"})
-    signed = await backend.client.post("/panel/sign-in", data={"login": login, "password": PASSWORD},
-                                       allow_redirects=False)
-    assert signed.status == 303
-    page = await backend.client.get(PAGE if login == "admin" else "/panel/")
-    return csrf_of(await page.text())
 
 
 async def audit_actions(backend: Backend) -> list[tuple[str, str, int | None, str | None]]:
@@ -41,7 +29,7 @@ async def audit_actions(backend: Backend) -> list[tuple[str, str, int | None, st
 
 
 async def test_an_admin_registers_a_kiosk_which_pairs_with_the_code_shown_once(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     response = await backend.client.post(PAGE, data={"name": "  Hall  B ", "csrf_token": csrf},
                                          allow_redirects=False)
     assert response.status == 200
@@ -75,7 +63,7 @@ async def test_an_admin_registers_a_kiosk_which_pairs_with_the_code_shown_once(b
 
 
 async def test_a_new_pairing_code_replaces_the_kiosks_token_when_used(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     kiosk_id = backend.world.kiosk_ids["kiosk_b"]
     response = await backend.client.post(f"{PAGE}/{kiosk_id}/pairing-code", data={"csrf_token": csrf})
     assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
@@ -90,7 +78,7 @@ async def test_a_new_pairing_code_replaces_the_kiosks_token_when_used(backend: B
 
 
 async def test_revoking_a_kiosk_needs_confirmation_then_its_token_stops_working(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     kiosk_id = backend.world.kiosk_ids["kiosk_a"]
     assert (await backend.client.get("/api/kiosk/config", headers=backend.auth("kiosk_a"))).status == 200
     counts = await backend.row_counts()
@@ -116,7 +104,7 @@ async def test_revoking_a_kiosk_needs_confirmation_then_its_token_stops_working(
 
 
 async def test_online_status_follows_when_the_kiosk_was_last_seen(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     assert csrf
     # kiosk_a calls now (that records it as seen); kiosk_b was last seen 5 minutes ago.
     assert (await backend.client.get("/api/kiosk/config", headers=backend.auth("kiosk_a"))).status == 200
@@ -138,7 +126,7 @@ async def test_online_status_follows_when_the_kiosk_was_last_seen(backend: Backe
 
 
 async def test_an_api_token_is_shown_once_works_as_bearer_and_stops_when_revoked(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     owner = backend.world.staff_ids["reception"]
     response = await backend.client.post(f"{PAGE}/tokens", data={
         "csrf_token": csrf, "label": "Tableau de bord", "owner": str(owner), "expires_in_days": "30"})
@@ -175,7 +163,7 @@ async def test_an_api_token_is_shown_once_works_as_bearer_and_stops_when_revoked
 
 
 async def test_a_token_without_expiry_never_expires(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     response = await backend.client.post(f"{PAGE}/tokens", data={
         "csrf_token": csrf, "label": "Forever", "owner": str(backend.world.staff_ids["admin"]),
         "expires_in_days": ""})
@@ -200,7 +188,7 @@ async def test_someone_who_is_not_an_admin_gets_403_and_changes_nothing(backend:
 
 
 async def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(backend: Backend):
-    await sign_in(backend)
+    await sign_in(backend, "admin", page=PAGE)
     counts = await backend.row_counts()
     for path, data in ((PAGE, {"name": "Hall C"}),
                        (f"{PAGE}/tokens", {"label": "x", "owner": str(backend.world.staff_ids["admin"])}),
@@ -218,7 +206,7 @@ async def test_a_post_without_the_csrf_token_is_refused_and_stores_nothing(backe
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 101])
 async def test_a_kiosk_needs_a_name_and_a_bad_one_stores_nothing(backend: Backend, name: str):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     counts = await backend.row_counts()
     response = await backend.client.post(PAGE, data={"name": name, "csrf_token": csrf})
     assert response.status == 422
@@ -229,7 +217,7 @@ async def test_a_kiosk_needs_a_name_and_a_bad_one_stores_nothing(backend: Backen
 
 
 async def test_a_token_with_a_bad_label_expiry_or_owner_stores_nothing(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     counts = await backend.row_counts()
     admin = str(backend.world.staff_ids["admin"])
     for data, message in (({"label": "", "owner": admin}, "Give the token a label"),

@@ -20,7 +20,7 @@ from shared.enums import DeliveryChannel
 from tests.backend.conftest import PASSWORD, Backend, FakeClock, build_world
 from tests.panel import browser
 from tests.panel.browser import chromium_page, serious_violations
-from tests.panel.signing import csrf_of, give_password
+from tests.panel.signing import give_password, sign_in
 
 PAGE = "/panel/admin/routing"
 CHANNELS = PAGE + "/channels"
@@ -42,18 +42,6 @@ async def monday(settings, aiohttp_client, clock) -> Backend:
     app = create_app(settings.model_copy(update={"session_idle_minutes": 24 * 60}), clock=clock)
     client = await aiohttp_client(app)
     return Backend(client=client, database=app[DATABASE], world=await build_world(app[DATABASE]))
-
-
-async def sign_in(backend: Backend, login: str = "admin") -> str:
-    """Signs in, in English (the assertions do not hang on the catalogs), and returns the session's CSRF token."""
-    if login != "reception":
-        await give_password(backend, login)
-    backend.client.session.cookie_jar.update_cookies({"accueil_lang": "en"})
-    signed = await backend.client.post("/panel/sign-in", data={"login": login, "password": PASSWORD},
-                                       allow_redirects=False)
-    assert signed.status == 303
-    # Any panel page carries it (the sign-out form), the 403 page that others get here too.
-    return csrf_of(await (await backend.client.get(PAGE)).text())
 
 
 def billing_page(backend: Backend) -> str:
@@ -109,7 +97,7 @@ def field_error(html: str, name: str) -> str:
 
 
 async def test_the_routing_table_lists_every_department_and_links_to_it(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     await backend.client.post(f"{billing_page(backend)}/settings", data={
         "csrf_token": csrf, "phone": "514 555-0123", "email": "facturation@clinique.example",
         "fallback_department_id": str(backend.world.departments["paediatrics"]), "escalate_after_seconds": "90"})
@@ -126,7 +114,7 @@ async def test_the_routing_table_lists_every_department_and_links_to_it(backend:
 
 async def test_the_table_tells_who_answers_now_by_the_site_clock(monday: Backend, clock: FakeClock):
     backend = monday
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     ids = backend.world.staff_ids
     await backend.client.post(f"{billing_page(backend)}/hours", data=hours_form(csrf, {0: ("08:30", "17:00")}))
     await backend.client.post(f"{billing_page(backend)}/rota", data=rota_form(csrf, [
@@ -157,7 +145,7 @@ async def test_the_table_tells_who_answers_now_by_the_site_clock(monday: Backend
 
 
 async def test_an_admin_sets_the_routing_settings(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     response = await backend.client.post(f"{billing_page(backend)}/settings", allow_redirects=False, data={
         "csrf_token": csrf, "phone": "(514) 555-0123", "email": " Facturation@Clinique.example",
         "fallback_department_id": str(backend.world.departments["paediatrics"]), "escalate_after_seconds": "45"})
@@ -172,7 +160,7 @@ async def test_an_admin_sets_the_routing_settings(backend: Backend):
 
 
 async def test_bad_settings_come_back_with_each_problem_and_change_nothing(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     counts = await backend.row_counts()
     response = await backend.client.post(f"{billing_page(backend)}/settings", data={
         "csrf_token": csrf, "phone": "12", "email": "facturation@", "escalate_after_seconds": "5",
@@ -191,7 +179,7 @@ async def test_bad_settings_come_back_with_each_problem_and_change_nothing(backe
 
 
 async def test_an_admin_sets_the_weekly_hours_with_a_night_past_midnight(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     days = {day: ("09:00", "17:00") for day in range(4)} | {4: ("22:00", "06:00")}
     response = await backend.client.post(f"{billing_page(backend)}/hours", data=hours_form(csrf, days),
                                          allow_redirects=False)
@@ -209,7 +197,7 @@ async def test_an_admin_sets_the_weekly_hours_with_a_night_past_midnight(backend
 
 
 async def test_bad_hours_come_back_beside_their_day_and_change_nothing(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     await backend.client.post(f"{billing_page(backend)}/hours", data=hours_form(csrf, {0: ("08:00", "12:00")}))
     before, counts = await hours(backend), await backend.row_counts()
     response = await backend.client.post(f"{billing_page(backend)}/hours", data=hours_form(csrf, {
@@ -224,7 +212,7 @@ async def test_bad_hours_come_back_beside_their_day_and_change_nothing(backend: 
 
 
 async def test_an_admin_sets_the_rota_ignoring_blank_lines_and_removes_a_line(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     ids = backend.world.staff_ids
     response = await backend.client.post(f"{billing_page(backend)}/rota", allow_redirects=False, data=rota_form(csrf, [
         (str(ids["billing2"]), "0", "09:00", "17:00", "1"),
@@ -247,7 +235,7 @@ async def test_an_admin_sets_the_rota_ignoring_blank_lines_and_removes_a_line(ba
 
 
 async def test_a_rota_naming_a_non_member_comes_back_and_changes_nothing(backend: Backend):
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     ids = backend.world.staff_ids
     await backend.client.post(f"{billing_page(backend)}/rota",
                               data=rota_form(csrf, [(str(ids["billing"]), "0", "09:00", "17:00", "1")]))
@@ -269,7 +257,7 @@ async def test_a_rota_naming_a_non_member_comes_back_and_changes_nothing(backend
 async def test_an_admin_adds_and_removes_channels_and_never_sees_a_webhook_whole(backend: Backend):
     async with backend.database.write() as session:
         (await session.get(StaffMember, backend.world.staff_ids["billing"])).email = "billing@clinique.example"
-    csrf = await sign_in(backend)
+    csrf = await sign_in(backend, "admin", page=PAGE)
     billing_id = backend.world.staff_ids["billing"]
     page = await (await backend.client.get(CHANNELS)).text()
     row = re.search(r'<tr data-staff="%d">(.*?)</tr>' % billing_id, page, re.S)[1]
@@ -323,7 +311,7 @@ async def test_nobody_but_an_admin_may_see_or_change_the_routing(backend: Backen
     counts = {name: count for name, count in (await backend.row_counts()).items() if name in routing_tables}
     for login in ("reception", "billing", "clerk"):
         backend.client.session.cookie_jar.clear()
-        csrf = await sign_in(backend, login)
+        csrf = await sign_in(backend, login, page=PAGE)
         for path in paths:
             response = await backend.client.get(path)
             assert response.status == 403, (login, path)
@@ -338,7 +326,7 @@ async def test_nobody_but_an_admin_may_see_or_change_the_routing(backend: Backen
 
 
 async def test_forms_need_the_csrf_token_and_an_unknown_department_is_not_found(backend: Backend):
-    await sign_in(backend)
+    await sign_in(backend, "admin", page=PAGE)
     counts = await backend.row_counts()
     response = await backend.client.post(f"{billing_page(backend)}/hours", data=hours_form("forged", {0: ("09:00",
                                                                                                           "17:00")}))

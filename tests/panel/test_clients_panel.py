@@ -10,20 +10,10 @@ from sqlalchemy import func, select
 from backend.clients.models import Client
 from tests.backend.conftest import PASSWORD, Backend
 from tests.panel.browser import chromium_page, serious_violations, shot
-from tests.panel.signing import csrf_of, give_password
+from tests.panel.signing import sign_in
 
 HELENE = {"kind": "person", "given_name": "Hélène", "family_name": "Côté", "number": "P-1042",
           "date_of_birth": "12/04/1961", "phone": "514 555 0123", "email": "helene@example.org", "city": "Montréal"}
-
-
-async def sign_in(backend: Backend, login: str) -> str:
-    await give_password(backend, login)
-    backend.client.session.cookie_jar.clear()
-    backend.client.session.cookie_jar.update_cookies({"accueil_lang": "en"})
-    signed = await backend.client.post("/panel/sign-in", data={"login": login, "password": PASSWORD},
-                                       allow_redirects=False)
-    assert signed.status == 303
-    return csrf_of(await (await backend.client.get("/panel/clients")).text())
 
 
 async def create(backend: Backend, csrf: str, **fields) -> int:
@@ -39,7 +29,7 @@ async def clients(backend: Backend) -> int:
 
 
 async def test_a_clerk_creates_finds_and_changes_a_record(backend: Backend):
-    csrf = await sign_in(backend, "clerk")
+    csrf = await sign_in(backend, "clerk", page="/panel/clients")
     client_id = await create(backend, csrf)
 
     found = await (await backend.client.get("/panel/clients/results", params={"q": "helene cote"})).text()
@@ -53,7 +43,7 @@ async def test_a_clerk_creates_finds_and_changes_a_record(backend: Backend):
 
 
 async def test_bad_input_is_shown_by_field_and_nothing_is_stored(backend: Backend):
-    csrf = await sign_in(backend, "reception")
+    csrf = await sign_in(backend, "reception", page="/panel/clients")
     response = await backend.client.post("/panel/clients", data={
         "csrf_token": csrf, "kind": "person", "given_name": "", "family_name": "", "phone": "12",
         "date_of_birth": "31/02/1990"})
@@ -66,7 +56,7 @@ async def test_bad_input_is_shown_by_field_and_nothing_is_stored(backend: Backen
 
 
 async def test_a_likely_duplicate_is_pointed_out_before_anything_is_stored(backend: Backend):
-    csrf = await sign_in(backend, "clerk")
+    csrf = await sign_in(backend, "clerk", page="/panel/clients")
     first = await create(backend, csrf)
 
     again = await backend.client.post("/panel/clients", data={
@@ -82,9 +72,9 @@ async def test_a_likely_duplicate_is_pointed_out_before_anything_is_stored(backe
 
 
 async def test_department_staff_read_records_but_neither_change_them_nor_see_the_trail(backend: Backend):
-    csrf = await sign_in(backend, "clerk")
+    csrf = await sign_in(backend, "clerk", page="/panel/clients")
     client_id = await create(backend, csrf)
-    csrf = await sign_in(backend, "billing")
+    csrf = await sign_in(backend, "billing", page="/panel/clients")
 
     page = await (await backend.client.get(f"/panel/clients/{client_id}")).text()
     assert "Hélène Côté" in page and "Change the record" not in page and "Who viewed" not in page
@@ -96,7 +86,7 @@ async def test_department_staff_read_records_but_neither_change_them_nor_see_the
 
 @pytest.mark.parametrize("db_kind", ["sqlite"])  # the browser adds nothing on PostgreSQL
 async def test_results_come_while_typing_in_chromium(backend: Backend):
-    csrf = await sign_in(backend, "clerk")
+    csrf = await sign_in(backend, "clerk", page="/panel/clients")
     client_id = await create(backend, csrf)
     await create(backend, csrf, given_name="Marc-André", family_name="Roy", number="P-2001", phone="438 555 0101",
                  email="marc@example.org", date_of_birth="1980-01-02")
@@ -122,7 +112,7 @@ async def test_results_come_while_typing_in_chromium(backend: Backend):
 
 
 async def test_the_record_lists_its_documents_with_a_preview_for_a_pdf(backend: Backend):
-    csrf = await sign_in(backend, "clerk")
+    csrf = await sign_in(backend, "clerk", page="/panel/clients")
     client_id = await create(backend, csrf)
     form = FormData(quote_fields=False, default_to_multipart=True)
     form.add_field("file", b"%PDF-1.4\n%%EOF\n", filename="carte-assurance.pdf", content_type="application/pdf")
