@@ -23,8 +23,17 @@ from backend.routing.escalator import escalations_context
 from backend.calls.phone_events import routes as phone_event_routes
 from backend.calls.routes import routes as call_routes
 from backend.calls.voice import routes as voice_routes
+from backend.cheques.employee_routes import routes as cheque_employee_routes
+from backend.cheques.kiosk_routes import routes as cheque_kiosk_routes
+from backend.cheques.routes import routes as cheque_routes
+from backend.cheques.runtime import cheques_context
+from backend.clients.change_routes import routes as contact_change_routes
 from backend.clients.document_routes import routes as document_routes
+from backend.clients.identification import passes_context
+from backend.clients.kiosk_routes import routes as kiosk_client_routes
 from backend.clients.duplicate_routes import routes as duplicate_routes
+from backend.clients.import_job_routes import routes as import_job_routes
+from backend.clients.import_jobs import imports_context
 from backend.clients.privacy import retention_context
 from backend.clients.privacy_routes import routes as privacy_routes
 from backend.clients.routes import routes as client_routes
@@ -75,9 +84,12 @@ async def openapi(request: web.Request) -> web.Response:
 
 ENDPOINTS = [*routes.items, *kiosk_routes.items, *visit_routes.items, *staff_routes.items, *payment_routes.items,
              *receipt_routes.items, *webhook_routes.items, *delivery_routes.items, *call_routes.items,
-             *voice_routes.items, *phone_event_routes.items, *client_routes.items,
+             *voice_routes.items, *phone_event_routes.items, *kiosk_client_routes.items,
+             *contact_change_routes.items, *client_routes.items,
              *search_routes.items, *duplicate_routes.items, *transfer_routes.items,
-             *document_routes.items, *privacy_routes.items]
+             *document_routes.items, *privacy_routes.items, *import_job_routes.items,
+             # Employees' fixed paths before /api/cheques/{id}, which would take them for an id.
+             *cheque_employee_routes.items, *cheque_routes.items, *cheque_kiosk_routes.items]
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -147,6 +159,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now) -> web.Application
     app.cleanup_ctx.append(deliveries_context)
     app.cleanup_ctx.append(escalations_context)
     app.cleanup_ctx.append(retention_context)
+    app.cleanup_ctx.append(cheques_context)
+    app.cleanup_ctx.append(imports_context)
+    app.cleanup_ctx.append(passes_context)
     app.on_shutdown.append(_close_live_channels)
     return app
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.cheques import demo as payroll_demo
 from backend.clients import service as clients
 from backend.core.db import Database
 from backend.kiosks import service as kiosks
@@ -129,6 +130,7 @@ async def seed(session: AsyncSession, at: dt.datetime) -> bool:
     await _routing(session, site.id)
     for values in DEMO_CLIENTS:
         await clients.create_client(session, site, values, None, "import", at)
+    await payroll_demo.seed(session, site, at)
     return True
 
 

@@ -1,6 +1,9 @@
 """Every table, imported once so the metadata is complete (Alembic, tests)."""
 from backend.audit.models import AuditEvent
 from backend.calls.models import Call, CallEvent
+from backend.cheques.models import Cheque, ChequeEvent, Employee, Handover, PayrollRun
+from backend.clients.import_job_model import ClientImport
+from backend.clients.kiosk_models import ClientKioskPass, ContactChangeRequest
 from backend.clients.models import Client, ClientChange, ClientTag
 from backend.core.db import Base
 from backend.core.relay import LiveEvent
@@ -21,4 +24,7 @@ __all__ = [
     "VisitorField", "VisitorType", "Delivery", "Call", "CallEvent", "ContactChannel", "DutySlot", "Escalation",
     "OpeningHours", "Client", "ClientChange", "ClientTag",
     "ClientDocument",
+    "Cheque", "ChequeEvent", "Employee", "Handover", "PayrollRun",
+    "ClientImport",
+    "ClientKioskPass", "ContactChangeRequest",
 ]

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(
         None, description="Twilio's auth token: checks X-Twilio-Signature on /hooks/voice. Unset: the voice "
                           "webhook answers 503.")
+    cheque_reminder_days: int = Field(
+        3, ge=1, le=365, description="Payroll cheques not collected this many days after their employee was told "
+                                     "are reminded to them, and again every as many days.")
     call_events_secret: SecretStr | None = Field(
         None, description="Shared secret of /hooks/call-events (other phone systems): X-Accueil-Timestamp and "
                           "X-Accueil-Signature: v1=<hex HMAC-SHA256 of \"{timestamp}.{body}\">. Unset: 503.")

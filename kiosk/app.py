@@ -20,6 +20,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.screenmanager import FadeTransition, ScreenManager
 
+from kiosk.app_cheques import CHEQUE_SCREENS, ChequeScreens
+from kiosk.app_clients import CLIENT_SCREENS, ReturningClientScreens
 from kiosk.app_payments import PAY_SCREENS, PaymentScreens
 from kiosk.client import BackendClient, BackendRefused, BackendUnavailable
 from kiosk.outbox import Outbox
@@ -40,6 +42,7 @@ from kiosk.viewmodels.checkin import CheckInFlow
 from kiosk.viewmodels.checkout import CheckOutFlow
 from kiosk.viewmodels.idle import IdleWatch
 from kiosk.viewmodels.payment import PaymentFlow
+from kiosk.viewmodels.returning_client import ReturningClient
 from kiosk.viewmodels.status import KioskStatus
 from shared.enums import VisitState
 from shared.i18n import N_, translate
@@ -49,19 +52,19 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 FONTS = HERE.parent / "assets" / "fonts"
 KV_FILES = [HERE / "widgets" / name for name in ("common.kv", "keyboard.kv", "review.kv", "idle.kv",
-                                                  "receipt.kv")] + sorted(
+                                                  "receipt.kv", "signature.kv")] + sorted(
     (HERE / "screens").glob("*.kv"))
 SCREENS = {
     "pairing": PairingScreen, "welcome": WelcomeScreen, "whom": WhomScreen, "visitor_type": VisitorTypeScreen,
     "question": QuestionScreen, "review": ReviewScreen, "confirmation": ConfirmationScreen,
-    "checkout": CheckOutScreen, "staff": StaffScreen, **PAY_SCREENS,
+    "checkout": CheckOutScreen, "staff": StaffScreen, **PAY_SCREENS, **CHEQUE_SCREENS, **CLIENT_SCREENS,
 }
 # How long a finished visitor's screen stays before the kiosk greets the next one.
 CONFIRMATION_SECONDS = 30
 GOODBYE_SECONDS = 10
 
 
-class KioskApp(PaymentScreens, App):
+class KioskApp(ReturningClientScreens, ChequeScreens, PaymentScreens, App):
     language = OptionProperty("fr", options=["fr", "en"])
     site_name = StringProperty("")
     clock_text = StringProperty("")
@@ -72,6 +75,7 @@ class KioskApp(PaymentScreens, App):
     flow = ObjectProperty(None)
     checkout = ObjectProperty(None)
     pay = ObjectProperty(None)
+    returning = ObjectProperty(None)
     idle = ObjectProperty(None)
 
     def __init__(self, settings: KioskSettings, backend_url: str | None = None, **kwargs: Any):
@@ -87,6 +91,7 @@ class KioskApp(PaymentScreens, App):
         self.printer = ReceiptPrinter(settings.printer, settings.printer_profile,
                                       ReprintQueue(self.store.reprints_path))
         self.pay = PaymentFlow(self.printer)
+        self.returning = ReturningClient()
         self.idle = IdleWatch(idle_seconds=settings.idle_seconds, warning_seconds=settings.idle_warning_seconds)
         self.client: BackendClient | None = None
         self.monotonic = time.monotonic
@@ -235,6 +240,7 @@ class KioskApp(PaymentScreens, App):
 
     def begin_check_in(self) -> None:
         self.flow.reset()
+        self.returning.reset()
         self.flow.config = self.status.config
         self.idle.start(self.monotonic())
         self.go("whom")
@@ -255,7 +261,7 @@ class KioskApp(PaymentScreens, App):
 
     def chose_visitor_type(self, visitor_type_id: int) -> None:
         self.flow.choose_visitor_type(visitor_type_id)
-        self.go("question")
+        self.ask_if_returning()
 
     def next_question(self) -> None:
         if self.flow.next_question() and self.flow.finished_questions:
@@ -263,10 +269,11 @@ class KioskApp(PaymentScreens, App):
 
     def previous_question(self) -> None:
         if self.root.current == "review":
-            self.flow.index = len(self.flow.questions) - 1
+            self.flow.index = len(self.flow.questions)
+        if self.flow.previous_question():
             self.go("question", back=True)
-        elif not self.flow.previous_question():
-            self.go("visitor_type" if self.flow.needs_visitor_type_choice else "whom", back=True)
+        else:
+            self.go(self.before_questions(), back=True)
 
     def edit_answer(self, key: str) -> None:
         self.flow.edit(key)
@@ -304,7 +311,9 @@ class KioskApp(PaymentScreens, App):
         self.idle.stop()
         self.flow.reset()
         self.flow.config = self.status.config
+        self.returning.reset()  # the next visitor must never see the previous one's file
         self.checkout.reset()
+        self.cheques.reset()  # the employee's PIN and collection token must not outlive their session
         # A payment still waiting is cancelled, so the reader and the QR code stop for the next visitor.
         cancelling = self.pay.abandon(self.client)
         if cancelling is not None:

@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from kiosk.client_cheques import ChequeCalls
+from kiosk.client_clients import ClientCalls
 from kiosk.client_payments import PaymentCalls, ReceiptReprint
 from kiosk.outbox import Outbox
 from shared.api import (
@@ -63,7 +65,7 @@ def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
-class BackendClient(PaymentCalls):
+class BackendClient(ChequeCalls, ClientCalls, PaymentCalls):
     """Talks to the backend for one kiosk; `token` may be set later, once the kiosk is paired."""
 
     def __init__(self, base_url: str, token: str | None, outbox: Outbox, *, timeout: float = 5.0,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "kiosk", ROOT / "shared", ROOT / "backend" / "panel", ROOT / "backend" / "receipts",
-           ROOT / "backend" / "routing", ROOT / "backend" / "calls"]
+           ROOT / "backend" / "routing", ROOT / "backend" / "calls", ROOT / "backend" / "cheques"]
 TRANSLATED_CALLS = {"t", "_both", "N_", "translate"}
 KV_CALL = re.compile(r"""\bt\(\s*"((?:[^"\\]|\\.)+)\"""")
 TEMPLATE_CALL = re.compile(r"""\b_\(\s*'([^']+)'\s*\)""")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit.service import record
 from backend.calls.models import Call
 from backend.clients import service as clients
+from backend.clients.kiosk_models import ClientKioskPass, ContactChangeRequest
 from backend.clients.models import Client, ClientChange
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.identity import StaffIdentity
@@ -33,6 +34,9 @@ LINKED: list[tuple[type, Any]] = [
     (PaymentRequest, PaymentRequest.client_id),
     (Call, Call.client_id),
     (ClientDocument, ClientDocument.client_id),
+    # Kiosk passes and contact changes follow too: a pending change is then reviewed against the kept record.
+    (ClientKioskPass, ClientKioskPass.client_id),
+    (ContactChangeRequest, ContactChangeRequest.client_id),
     # Records merged earlier into the absorbed one now lead straight to the kept one (no chains to follow).
     (Client, Client.merged_into_id),
 ]

@@ -30,6 +30,7 @@ from backend.audit.models import AuditEvent
 from backend.core.periodic import repeating
 from backend.audit.service import record
 from backend.calls.models import Call, CallEvent
+from backend.clients.kiosk_models import ContactChangeRequest
 from backend.clients.models import Client, ClientChange, ClientTag
 from backend.core.db import Database
 from backend.core.errors import Conflict, InvalidInput, NotFound
@@ -129,6 +130,8 @@ async def erase_client(session: AsyncSession, client_id: int, at: dt.datetime, *
     own_documents = list(await session.scalars(select(ClientDocument).where(ClientDocument.client_id == client.id)))
     shas = await documents.remove_rows(session, own_documents)
     await session.execute(delete(ClientTag).where(ClientTag.client_id == client.id))
+    # Contact changes asked for at the kiosk hold the very details being erased.
+    await session.execute(delete(ContactChangeRequest).where(ContactChangeRequest.client_id == client.id))
     # Which field changed, when and by whom stays: that a record was kept and corrected is not personal data.
     await session.execute(update(ClientChange).where(ClientChange.client_id == client.id)
                           .values(old_value="", new_value="").execution_options(synchronize_session=False))

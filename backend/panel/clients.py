@@ -17,10 +17,12 @@ from backend.core.api import field_problems
 from backend.core.errors import InvalidInput
 from backend.documents.service import document_out, documents_of
 from backend.organisation import service as organisation
+from backend.panel.client_activity import activity
+from backend.panel.client_changes import pending_count
 from backend.panel.routes import language_of, render, role_form, routes, staff_with_role
 from backend.staff.models import StaffMember
 from backend.web import database, now, path_id
-from shared.enums import ClientKind, DocumentCategory
+from shared.enums import ClientKind, ClientStatus, DocumentCategory
 from shared.fields import shown_number
 from shared.i18n import N_, translate
 
@@ -46,10 +48,17 @@ PROBLEMS = {
     "tag_too_long": N_("A tag has at most 60 characters."),
     "string_too_long": N_("This is too long."), "too_long": N_("Too many tags: at most 20."),
 }
+# Why two records look alike (backend.clients.duplicates), in words the catalogs carry.
+REASONS = {"same number": N_("same file number"), "same phone": N_("same phone"), "same email": N_("same email"),
+           "same date of birth": N_("same date of birth"), "similar name": N_("similar name")}
 SOURCES = {"panel": N_("panel"), "api": N_("API"), "import": N_("import"), "kiosk": N_("kiosk"),
            "merge": N_("merge"), "erasure": N_("erasure")}
 ACTIONS = {"client.viewed": N_("Viewed"), "document.downloaded": N_("Opened a document"),
-           "document.uploaded": N_("Filed a document"), "document.deleted": N_("Removed a document"), "client.exported_whole": N_("Exported everything held")}
+           "document.uploaded": N_("Filed a document"), "document.deleted": N_("Removed a document"), "client.exported_whole": N_("Exported everything held"),
+           "client.identified_at_kiosk": N_("Identified at the kiosk"),
+           "client.contact_change_proposed": N_("Asked for a contact change at the kiosk"),
+           "client.contact_change_approved": N_("Approved a contact change from the kiosk"),
+           "client.contact_change_rejected": N_("Rejected a contact change from the kiosk")}
 CATEGORIES = {DocumentCategory.IDENTITY: N_("Identity"), DocumentCategory.INSURANCE: N_("Insurance"),
               DocumentCategory.CONTRACT: N_("Contract"), DocumentCategory.REPORT: N_("Report"),
               DocumentCategory.CORRESPONDENCE: N_("Correspondence"), DocumentCategory.OTHER: N_("Other")}
@@ -62,8 +71,11 @@ async def _site(session):
 @routes.get("/panel/clients")
 async def clients_page(request: web.Request) -> web.Response:
     who = await staff_with_role(request, clients.CLIENT_READERS)
-    return render(request, "clients.html", {"who": who, **await _results(request),
-                                            "may_keep": bool(who.roles & clients.CLIENT_KEEPERS)})
+    may_keep = bool(who.roles & clients.CLIENT_KEEPERS)
+    async with database(request).read() as session:
+        waiting = await pending_count(session) if may_keep else 0
+    return render(request, "clients.html", {"who": who, **await _results(request), "may_keep": may_keep,
+                                            "changes_waiting": waiting})
 
 
 @routes.get("/panel/clients/results")
@@ -138,8 +150,23 @@ async def client_page(request: web.Request) -> web.Response:
     async with database(request).write() as session:  # the view is audited
         client = await clients.client_for_staff(session, who, path_id(request), now(request))
         context = await _record(session, client, who)
+        twins = await _twins(session, client) if context["may_change"] else []
+    merged = request.query.get("merged", "")
     return render(request, "client.html", {"who": who, **context, "form": _form_of(context["client"]),
-                                           "errors": {}, "saved": request.query.get("saved") == "1"})
+                                           "errors": {}, "saved": request.query.get("saved") == "1",
+                                           "filed": request.query.get("filed") == "1",
+                                           "removed": request.query.get("removed") == "1", "twins": twins,
+                                           "merged": merged if merged.isascii() and merged.isdigit() else ""})
+
+
+async def _twins(session, client) -> list:
+    """Records the entry check finds this one looks like, and why: the record links to comparing and merging."""
+    if client.status not in (ClientStatus.ACTIVE, ClientStatus.INACTIVE):
+        return []
+    values = {name: getattr(client, name) for name in ("kind", "given_name", "family_name", "organisation_name",
+                                                       "phone", "phone_alt", "email", "date_of_birth", "number")}
+    found = await likely_duplicates(session, client.site_id, values, exclude_id=client.id, limit=3)
+    return [(twin, clients.display_name(twin), reasons) for twin, _score, reasons in found]
 
 
 @routes.post("/panel/clients/{id}")
@@ -180,6 +207,8 @@ async def _record(session, client, who) -> dict:
     return {"client": await clients.client_out(session, client), "history": await clients.history(session, client.id),
             "documents": documents, "categories": CATEGORIES,
             "trail": trail, "names": names, "sources": SOURCES, "actions": ACTIONS, "labels": FIELD_LABELS,
+            "reasons": REASONS,
             "local": lambda moment: moment.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "may_change": bool(who.roles & clients.CLIENT_KEEPERS),
-            "number": lambda number: shown_number(number, site.country)}
+            "number": lambda number: shown_number(number, site.country),
+            **await activity(session, who, client.id, site.locale)}

@@ -34,6 +34,7 @@ NO_LINE = N_("Add at least one line.")
 TOO_MANY_LINES = N_("At most 50 lines.")
 PAYER_REQUIRED = N_("Give the payer’s name, or choose one of today’s visits.")
 VISIT_UNKNOWN = N_("Choose a visit from the list.")
+CLIENT_UNKNOWN = N_("No client has this file number. Check it in the client records.")
 CONFIRM = N_("Tick the box to confirm.")
 CANCELLED = N_("The request is cancelled: its code no longer works at the kiosk.")
 
@@ -66,7 +67,9 @@ async def _page(request: web.Request, who: StaffIdentity, **extra: object) -> di
 @routes.get("/panel/payment-requests/new")
 async def new_request_page(request: web.Request) -> web.Response:
     who = await staff_with_role(request, CASHIER_ROLES)
-    return render(request, "payment_request_new.html", await _page(request, who))
+    # From a client's record: the form comes with their file number.
+    form = {"client_number": request.query.get("client_number", "")[:50]}
+    return render(request, "payment_request_new.html", await _page(request, who, form=form))
 
 
 def _lines(rows: list[dict], site: SiteFormats, errors: dict[str, str]) -> list[tuple[str, int, int, bool]]:
@@ -102,7 +105,7 @@ def _lines(rows: list[dict], site: SiteFormats, errors: dict[str, str]) -> list[
 @routes.post("/panel/payment-requests")
 async def create_request(request: web.Request) -> web.Response:
     who, posted = await role_form(request, CASHIER_ROLES)
-    form = {key: str(posted.get(key, ""))[:300] for key in ("payer_name", "visit", "language")}
+    form = {key: str(posted.get(key, ""))[:300] for key in ("payer_name", "visit", "language", "client_number")}
     rows = _rows(posted) or [_blank_row()]
     if "add_line" in posted:  # the no-script way to get one more row: the same form, one row longer
         rows = rows + [_blank_row()] if len(rows) < MAX_LINES else rows
@@ -119,8 +122,10 @@ async def create_request(request: web.Request) -> web.Response:
     payer = " ".join(form["payer_name"].split())
     if len(payer) > 200:
         errors["payer_name"] = site.say(TOO_LONG, count=200)
-    elif not payer and visit is None:
+    elif not payer and visit is None and not form["client_number"].strip():
         errors["payer_name"] = site.say(PAYER_REQUIRED)
+    if len(form["client_number"].strip()) > 50:
+        errors["client_number"] = site.say(CLIENT_UNKNOWN)
     language = Language(form["language"]) if form["language"] in ("fr", "en") else \
         (visit.language if visit is not None else Language.FR)
     if errors:
@@ -128,10 +133,11 @@ async def create_request(request: web.Request) -> web.Response:
     try:
         async with database(request).write() as session:
             made = await requests.create_for_staff(session, who, lines=lines, visit_id=visit.id if visit else None,
-                                                   payer_name=payer, language=language, at=now(request))
+                                                   payer_name=payer, language=language, at=now(request),
+                                                   client_number=form["client_number"])
     except InvalidInput as problem:
-        errors = {e.field: site.say(PAYER_REQUIRED if e.field == "payer_name" else VISIT_UNKNOWN)
-                  for e in problem.errors}
+        said = {"payer_name": PAYER_REQUIRED, "client_number": CLIENT_UNKNOWN}
+        errors = {e.field: site.say(said.get(e.field, VISIT_UNKNOWN)) for e in problem.errors}
         return render(request, "payment_request_new.html", {**context, "errors": errors}, status=422)
     raise web.HTTPSeeOther(f"/panel/payment-requests/{made.id}")
 

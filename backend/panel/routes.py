@@ -226,7 +226,11 @@ def setup(app: web.Application) -> None:
     from backend.panel import admin_visitor_types  # noqa: F401
     from backend.panel import payments, payment_requests, admin_payments  # noqa: F401
     from backend.panel import deliveries  # noqa: F401
+    from backend.panel import client_changes  # noqa: F401  (before clients, whose /panel/clients/{id} is wider)
     from backend.panel import calls, admin_routing, clients  # noqa: F401
+    from backend.panel import cheques, cheques_runs, cheques_handover  # noqa: F401
+    from backend.panel import cheques_exceptions, cheques_employees  # noqa: F401
+    from backend.panel import client_import, client_documents, client_merge  # noqa: F401
 
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.router.add_routes(routes)

@@ -7,6 +7,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.clients import identification
+from backend.clients import service as clients
+from backend.clients.models import Client
 from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.audit import service as audit
@@ -38,7 +41,8 @@ async def site_taxes(session: AsyncSession, site_id: int) -> list[SiteTax]:
 
 
 async def _request(session: AsyncSession, site: Site, lines: list[tuple[str, int, int, bool]], *, visit_id: int | None,
-                   payer_name: str, language: Language, at: dt.datetime) -> PaymentRequest:
+                   payer_name: str, language: Language, at: dt.datetime,
+                   client_id: int | None = None) -> PaymentRequest:
     """A request from (description, quantity, unit amount, taxable) lines, taxed at the site's rates of today."""
     taxable = sum(quantity * unit for _d, quantity, unit, is_taxable in lines if is_taxable)
     subtotal = sum(quantity * unit for _d, quantity, unit, _t in lines)
@@ -48,7 +52,8 @@ async def _request(session: AsyncSession, site: Site, lines: list[tuple[str, int
             field="lines", code="total_too_large", detail=f"The total, taxes included, may be at most {MAX_TOTAL} "
                                                           "(minor units).")])
     request = PaymentRequest(
-        site_id=site.id, code=await _new_code(session), visit_id=visit_id, payer_name=payer_name.strip(),
+        site_id=site.id, code=await _new_code(session), visit_id=visit_id, client_id=client_id,
+        payer_name=payer_name.strip(),
         language=language, currency=site.currency, subtotal=subtotal,
         taxes=[tax.model_dump() for tax in taxes], total=subtotal + sum(tax.amount for tax in taxes), created_at=at,
         lines=[PaymentLine(position=i, description=d.strip(), quantity=q, unit_amount=u, taxable=t, amount=q * u)
@@ -68,20 +73,36 @@ async def _visit(session: AsyncSession, visit_id: int | None, site_id: int) -> V
     return visit
 
 
+async def _named_client(session: AsyncSession, site: Site, client_number: str) -> Client | None:
+    """The client a clerk names by file number, if one is named; InvalidInput when no client has it."""
+    if not client_number.strip():
+        return None
+    client = await identification.client_by_number(session, site.id, client_number)
+    if client is None:
+        raise InvalidInput("No client has this file number.", [FieldProblem(
+            field="client_number", code="client_unknown", detail="No client of this site has this file number.")])
+    return client
+
+
 async def create_for_staff(session: AsyncSession, staff: StaffIdentity, *, lines: list[tuple[str, int, int, bool]],
                            visit_id: int | None, payer_name: str, language: Language,
-                           at: dt.datetime) -> PaymentRequest:
+                           at: dt.datetime, client_number: str = "") -> PaymentRequest:
     site = await session.scalar(select(Site).order_by(Site.id).limit(1))
     if site is None:
         raise Conflict("Set up the site before asking for payments.")
     visit = await _visit(session, visit_id, site.id)
+    client = await _named_client(session, site, client_number)
+    # Whose file the request goes to: the client named, else the visit's.
+    client_id = client.id if client is not None else visit.client_id if visit is not None else None
     if visit is not None and not payer_name.strip():
         payer_name = visit.visitor_name
+    if client is not None and not payer_name.strip():
+        payer_name = clients.display_name(client)
     if not payer_name.strip():
         raise InvalidInput("Say who pays: a visit or a payer's name.",
                            [FieldProblem(field="payer_name", code="required", detail="Give the payer's name.")])
     request = await _request(session, site, lines, visit_id=visit_id, payer_name=payer_name, language=language,
-                             at=at)
+                             at=at, client_id=client_id)
     request.created_by_staff_id = staff.staff_id
     audit.record(session, staff.audit_actor, "payment_request.created", "payment_request", request.id, at,
                  code=request.code, total=request.total, currency=request.currency)
@@ -102,7 +123,8 @@ async def create_from_fee(session: AsyncSession, kiosk: KioskIdentity, *, fee_id
     visit = await _visit(session, visit_id, kiosk.site_id)
     name = fee.name_fr if language == Language.FR else fee.name_en
     request = await _request(session, site, [(name, quantity, fee.unit_amount, fee.taxable)], visit_id=visit_id,
-                             payer_name=visit.visitor_name if visit else "", language=language, at=at)
+                             payer_name=visit.visitor_name if visit else "", language=language, at=at,
+                             client_id=visit.client_id if visit else None)
     request.created_by_kiosk_id = kiosk.kiosk_id
     audit.record(session, kiosk.audit_actor, "payment_request.created", "payment_request", request.id, at,
                  code=request.code, fee_id=fee.id, quantity=quantity, total=request.total)

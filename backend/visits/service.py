@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from backend.audit.service import record
+from backend.clients import identification
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
@@ -119,6 +120,15 @@ async def check_in(session: AsyncSession, kiosk: KioskIdentity, body: CheckInReq
         for key, error in errors.items():
             problem(f"custom_fields.{key}", error.code, error.message)
 
+    client_id = None
+    if body.client_token:
+        # A returning client identified at this kiosk: the visit joins their record.
+        linked = await identification.client_for_check_in(session, kiosk, body.client_token, now)
+        if isinstance(linked, FieldProblem):
+            problems.append(linked)
+        else:
+            client_id = linked
+
     if problems:
         raise InvalidInput("The check-in has invalid fields; nothing was stored.", problems)
 
@@ -126,7 +136,7 @@ async def check_in(session: AsyncSession, kiosk: KioskIdentity, body: CheckInReq
         code=await _new_code(session), site_id=site.id, state=VisitState.CHECKED_IN,
         visitor_name=visitor_name, visitor_type_id=visitor_type.id, department_id=department.id,
         host_id=body.host_id, custom_fields=custom_fields, language=body.language, kiosk_id=kiosk.kiosk_id,
-        checked_in_at=now, **contact,
+        checked_in_at=now, client_id=client_id, **contact,
         transitions=[VisitTransition(from_state=None, to_state=VisitState.CHECKED_IN, at=now,
                                      by_kiosk_id=kiosk.kiosk_id)],
     )

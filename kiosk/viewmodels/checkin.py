@@ -40,6 +40,10 @@ class CheckInFlow(EventDispatcher):
     visit: VisitOut | None = ObjectProperty(None, allownone=True)
     visit_state = StringProperty("")
     problem = StringProperty("")
+    # A returning client who identified: their visit is linked to their file, and what the file says is not
+    # asked again (the keys of those questions, answered from the file).
+    client_token = StringProperty("")
+    known = ListProperty([])
 
     # --- whom ----------------------------------------------------------------------------------
     def department_name(self, department_id: int | None = None) -> str:
@@ -79,7 +83,23 @@ class CheckInFlow(EventDispatcher):
         self.answers = {key: value for key, value in self.answers.items()
                         if key in {q.key for q in self.questions}}
         self.errors = {}
-        self.index = 0
+        self.index = self._asked_from(0, 1)
+
+    def use_client_file(self, answers: dict[str, object], client_token: str) -> None:
+        """Answers from a returning client's file, not asked again; the check-in will carry their token. Those an
+        earlier file gave are taken back first: with no answers and no token, the file is forgotten."""
+        for key in self.known:
+            self.answers.pop(key, None)
+        self.client_token = client_token
+        self.known = [key for key, value in answers.items() if value not in (None, "")]
+        self.answers.update({key: answers[key] for key in self.known})
+        self.index = self._asked_from(0, 1)
+
+    def _asked_from(self, index: int, step: int) -> int:
+        """The first question from `index` on (or back) that is asked: one the file answered is passed over."""
+        while 0 <= index < len(self.questions) and self.questions[index].key in self.known:
+            index += step
+        return index
 
     def visitor_type_name(self) -> str:
         for visitor_type in self.config.visitor_types if self.config else []:
@@ -117,14 +137,15 @@ class CheckInFlow(EventDispatcher):
             self._check(question.key)
             if question.key in self.errors:
                 return False
-        self.index += 1
+        self.index = self._asked_from(self.index + 1, 1)
         return True
 
     def previous_question(self) -> bool:
-        """Go back one question; False when already at the first."""
-        if self.index == 0:
+        """Go back one question; False when already at the first asked."""
+        previous = self._asked_from(self.index - 1, -1)
+        if previous < 0:
             return False
-        self.index -= 1
+        self.index = previous
         return True
 
     @property
@@ -155,6 +176,7 @@ class CheckInFlow(EventDispatcher):
             host_id=self.host_id,
             custom_fields={q.key: values[q.key] for q in self.questions if q.custom and values[q.key] is not None},
             language=Language(self.language),
+            client_token=self.client_token or None,
         )
 
     # --- sending -----------------------------------------------------------------------------------
@@ -204,3 +226,5 @@ class CheckInFlow(EventDispatcher):
         self.visit = None
         self.visit_state = ""
         self.problem = ""
+        self.client_token = ""
+        self.known = []

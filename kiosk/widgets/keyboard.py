@@ -11,6 +11,8 @@ LAYOUTS: dict[str, list[str]] = {
     "text": ["1234567890", "qwertyuiop", "asdfghjkl'", "zxcvbnm-", ACCENTS],
     "email": ["1234567890", "qwertyuiop", "asdfghjkl_", "zxcvbnm-.@", ACCENTS],
     "code": ["1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"],
+    # A client's file number, as staff write it: letters, digits and a dash (P-1042).
+    "file_number": ["1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM"],
     "phone": ["123", "456", "789", "+0"],
     "digits": ["123", "456", "789", "0"],
 }
@@ -48,7 +50,7 @@ class OnScreenKeyboard(BoxLayout):
             last = number == len(rows) - 1
             if self.layout in {"text", "email"} and number == 3:
                 keys = ["shift", *keys, "backspace"]
-            if self.layout in {"phone", "digits", "code"} and last:
+            if self.layout in {"phone", "digits", "code", "file_number"} and last:
                 keys = [*keys, "backspace"]
             for key in keys:
                 line.add_widget(self._key(key))

@@ -99,7 +99,7 @@ async def test_a_merge_moves_everything(backend: Backend) -> None:
                                                              AuditEvent.object_id == str(kept["id"])))
         assert event.actor_id == backend.world.staff_ids["clerk"] and event.details["absorbed_id"] == absorbed["id"]
         assert event.details["moved"] == {"visit": 1, "payment_request": 1, "call": 1, "client_document": 1,
-                                         "client": 1}
+                                         "client": 1, "client_kiosk_pass": 0, "contact_change_request": 0}
         assert len(event.details["history_lines"]) == len(absorbed_lines)
 
     # The kept record's history holds both stories, and says where the merge came in.

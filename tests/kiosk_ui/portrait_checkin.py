@@ -39,6 +39,9 @@ async def main(base_url: str, token: str, data_dir: Path) -> None:
         await settle()
         screenshot("23-visitor-type-en-portrait")
         await tap(next(t for t in screen(app).ids.types.children if t.title == "Visitor"))
+        await wait_for(lambda: app.root.current == "returning_ask")
+        await settle()
+        await tap(screen(app).ids.first)  # a first visit: no file to find
         await wait_for(lambda: app.root.current == "question")
         question = screen(app)
         assert question.label == "What is your name?"

@@ -23,6 +23,9 @@ async def test_full_check_in_in_french(kiosk, backend):
     screenshot("03-visitor-type-fr")
     patient = next(t for t in screen(app).ids.types.children if t.title == "Patient·e")
     await tap(patient)
+    await wait_for(lambda: app.root.current == "returning_ask")
+    await settle()
+    await tap(screen(app).ids.first)  # a first visit: no file to find
     await wait_for(lambda: app.root.current == "question")
     await settle()
     screenshot("04-question-name-fr")
@@ -149,6 +152,9 @@ async def test_idle_warns_then_starts_over_and_wipes_what_was_typed(kiosk):
     await tap(next(b for b in top_bar_buttons(app) if b.text == "English"))
     await tap(screen(app).ids.departments.children[-1])
     await tap(next(t for t in screen(app).ids.types.children if t.title == "Visitor"))
+    await wait_for(lambda: app.root.current == "returning_ask")
+    await settle()
+    await tap(screen(app).ids.first)  # a first visit: no file to find
     await wait_for(lambda: app.root.current == "question")
     for char in "Secret Name":
         screen(app).type_key(char)
@@ -177,6 +183,9 @@ async def test_large_text_high_contrast_on_every_screen_until_the_session_ends(k
     screenshot("51-whom-large-text")
     await tap(screen(app).ids.departments.children[-1])
     await tap(next(t for t in screen(app).ids.types.children if t.title == "Patient·e"))
+    await wait_for(lambda: app.root.current == "returning_ask")
+    await settle()
+    await tap(screen(app).ids.first)  # a first visit: no file to find
     await wait_for(lambda: app.root.current == "question")
     await settle()
     screenshot("52-question-large-text")

@@ -5,9 +5,10 @@ route a role may use answers with its success, not with "payments are off"."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
-from aiohttp import FormData
+from aiohttp import ClientSession, CookieJar, FormData
 from sqlalchemy import select
 
 from backend.app import ENDPOINTS
@@ -17,6 +18,7 @@ from backend.receipts.models import ReceiptRecord
 from backend.staff.models import StaffMember
 from backend.staff.service import _hasher
 from tests.backend.conftest import PASSWORD
+from tests.cheques.placeholders import SIGNATURE as CHEQUE_SIGNATURE, ChequeMaker
 from tests.payments.conftest import Till
 
 WHO = ["none", "kiosk_a", "admin", "reception", "billing", "paeds", "clerk"]
@@ -28,6 +30,7 @@ DELIVERIES = {"admin", "reception"}  # backend.notifications.routes.DELIVERY_ROL
 CALL_TAKERS = {"admin", "reception"}  # backend.calls.service.CALL_TAKERS: log calls at the desk
 CLIENT_READERS = set(STAFF)  # backend.clients.service.CLIENT_READERS: read client records
 CLIENT_KEEPERS = {"admin", "reception", "clerk"}  # CLIENT_KEEPERS: change them, import, export, merge
+PAYROLL_KEEPERS = {"admin", "reception"}  # backend.cheques.states.PAYROLL_KEEPERS: runs, handovers, employees
 ADMIN_ONLY = {"none": 303, "admin": 200, **{w: 403 for w in ("reception", "billing", "paeds", "clerk")}}
 EVERYONE = set(WHO)
 
@@ -107,6 +110,51 @@ API = [
     ("POST", "/api/clients/imports", staff(CLIENT_KEEPERS, 400), {"file": "x"}),
     ("GET", "/api/clients/export.csv", staff(CLIENT_KEEPERS, 200), None),
     ("GET", "/api/clients/export.xlsx", staff(CLIENT_KEEPERS, 200), None),
+    # {client_import}: an import the clerk started in the panel; only they and administrators may follow it.
+    ("GET", "/api/clients/imports/{client_import}", {**staff({"admin", "clerk"}, 200), "reception": 404}, None),
+    # Returning clients at the kiosk: {filed} the number of a client with a birth date on file, {client_token} a
+    # fresh identification at kiosk_a, {change} a contact change asked for there and waiting for a clerk.
+    ("POST", "/api/kiosk/clients/identify", kiosk(200), {"number": "{filed}", "birth_date": "1961-04-12"}),
+    ("POST", "/api/kiosk/clients/contact-changes", kiosk(201), {"client_token": "{client_token}", "city": "Laval"}),
+    ("GET", "/api/clients/contact-changes?state=pending", staff(CLIENT_KEEPERS, 200), None),
+    ("POST", "/api/clients/contact-changes/{change}/approve", staff(CLIENT_KEEPERS, 200), None),
+    ("POST", "/api/clients/contact-changes/{change}/reject", staff(CLIENT_KEEPERS, 200), {"reason": "Not confirmed"}),
+    # Payroll cheques ({employee}, {payroll_run} awaiting pick-up with one cheque, {cheque} at the desk,
+    # {signed_cheque} handed over, {requested_cheque} asked for at kiosk_a, {missing_cheque} missing from the
+    # envelope, {employee_number} a new number, {pin_employee} the number of an employee whose PIN is 2468).
+    ("GET", "/api/cheques/employees", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/employees", staff(PAYROLL_KEEPERS, 201), {"number": "{employee_number}", "given_name": "Zoé"}),
+    ("POST", "/api/cheques/employees/{employee}/pin", staff(PAYROLL_KEEPERS, 200), {"pin": "1357"}),
+    ("POST", "/api/cheques/employees/{employee}/unlock", staff(PAYROLL_KEEPERS, 200), None),
+    ("GET", "/api/cheques/runs", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/runs", staff(PAYROLL_KEEPERS, 201), {"pay_date": "2030-01-04", "payroll_company": "Paie"}),
+    ("GET", "/api/cheques/runs/{payroll_run}", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/runs/{payroll_run}/cheques", staff(PAYROLL_KEEPERS, 201),
+     {"employee_id": "{employee}", "number": "{employee_number}", "amount": 10000}),
+    # An empty file: the preview answers with its problem.
+    ("POST", "/api/cheques/runs/{payroll_run}/import", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/runs/{payroll_run}/pickup", staff(PAYROLL_KEEPERS, 200),
+     {"staff_member_id": "{receptionist}", "due_on": "2030-01-03"}),
+    ("POST", "/api/cheques/runs/{payroll_run}/collected", staff(PAYROLL_KEEPERS, 200), {"count": 1}),
+    ("GET", "/api/cheques/runs/{payroll_run}/sheet.pdf", staff(PAYROLL_KEEPERS, 200), None),
+    ("GET", "/api/cheques/mine", staff(set(STAFF), 200), None),
+    ("GET", "/api/cheques/dashboard", staff(PAYROLL_KEEPERS, 200), None),
+    # Anyone else's cheque does not exist for them (an employee sees their own only).
+    ("GET", "/api/cheques/{cheque}", {**staff(PAYROLL_KEEPERS, 200), "billing": 404, "paeds": 404, "clerk": 404}, None),
+    ("GET", "/api/cheques/{signed_cheque}/signature.png", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/{cheque}/hand-over", staff(PAYROLL_KEEPERS, 200), {"signature_png": CHEQUE_SIGNATURE}),
+    ("POST", "/api/cheques/{requested_cheque}/confirm-kiosk", staff(PAYROLL_KEEPERS, 200), None),
+    ("POST", "/api/cheques/{requested_cheque}/decline-kiosk", staff(PAYROLL_KEEPERS, 200), {"note": "Partie"}),
+    ("POST", "/api/cheques/{cheque}/hold", staff(PAYROLL_KEEPERS, 200), {"follow_up_on": "2030-01-10"}),
+    ("POST", "/api/cheques/{cheque}/delegate", staff(PAYROLL_KEEPERS, 200),
+     {"delegate_name": "Jeanne", "authorisation_note": "Lettre", "signature_png": CHEQUE_SIGNATURE}),
+    ("POST", "/api/cheques/{cheque}/void", staff(PAYROLL_KEEPERS, 200),
+     {"reason": "Perdu", "new_cheque_number": "{employee_number}"}),
+    ("POST", "/api/cheques/{cheque}/return", staff(PAYROLL_KEEPERS, 200), {"note": "Parti"}),
+    ("POST", "/api/cheques/{missing_cheque}/arrived", staff(PAYROLL_KEEPERS, 200), {"note": ""}),
+    ("POST", "/api/kiosk/cheques/identify", kiosk(200), {"employee_number": "{pin_employee}", "pin": "2468"}),
+    # Without an Idempotency-Key the kiosk gets past the identity check and is then refused (400).
+    ("POST", "/api/kiosk/cheques/collect", kiosk(400), None),
     # Stripe's webhooks: only its signature counts, no token makes an unsigned event acceptable.
     ("POST", "/hooks/stripe", {w: 400 for w in WHO}, {"id": "evt_1", "type": "payment_intent.succeeded"}),
     # The telephone systems' webhooks, likewise (their signatures are tested in tests/calls): here no secret is
@@ -133,7 +181,26 @@ PANEL = [
     ("GET", "/panel/clients", page(CLIENT_READERS)),
     ("GET", "/panel/clients/results?q=h%C3%A9l", page(CLIENT_READERS)),
     ("GET", "/panel/clients/new", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/import", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/import/{client_import}", {**page({"admin", "clerk"}), "reception": 404}),
+    ("GET", "/panel/clients/import/{client_import}/preview", {**page({"admin", "clerk"}), "reception": 404}),
+    ("GET", "/panel/clients/duplicates", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/merge?keep={client}&other={twin}", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/changes", page(CLIENT_KEEPERS)),
+    ("GET", "/panel/clients/changes/list", page(CLIENT_KEEPERS)),
     ("GET", "/panel/clients/{client}", page(CLIENT_READERS)),
+    # Payroll cheques: the desk's pages; "My cheques" for every staff member (their own, or a page saying so).
+    ("GET", "/panel/cheques", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/live", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/mine", page(set(STAFF))),
+    ("GET", "/panel/cheques/runs/new", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/runs/{payroll_run}", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/runs/{payroll_run}/sheet.pdf", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/{cheque}", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/{signed_cheque}/signature.png", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/employees", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/employees?q=z", page(PAYROLL_KEEPERS)),
+    ("GET", "/panel/cheques/employees/{employee}", page(PAYROLL_KEEPERS)),
     *[("GET", path, ADMIN_ONLY) for path in ("/panel/audit", "/panel/admin", "/panel/admin/visitor-types",
                                               "/panel/admin/kiosks", "/panel/admin/staff", "/panel/admin/site",
                                               "/panel/admin/payments", "/panel/admin/routing",
@@ -150,8 +217,14 @@ FORMS = [
     (r"/panel/payment-requests(/\{id\}/cancel)?", CASHIER),
     (r"/panel/calls", CALL_TAKERS),
     (r"/panel/clients(/\{id\})?", CLIENT_KEEPERS),
+    (r"/panel/clients/(import|merge)", CLIENT_KEEPERS),
+    (r"/panel/clients/import/\{id\}/(mapping|apply|cancel)", CLIENT_KEEPERS),
+    (r"/panel/clients/(\{id\}/documents|documents/\{id\}/delete)", CLIENT_KEEPERS),
+    (r"/panel/clients/changes/\{id\}/(approve|reject)", CLIENT_KEEPERS),
     # The call is Billing's: Paediatrics passes the role check and is then told there is no such call (404).
     (r"/panel/calls/\{id\}/(acknowledge|done)", LOBBY),
+    # Runs, cheques (handover, kiosk requests, exceptions) and employees: the front desk.
+    (r"/panel/cheques/.*", PAYROLL_KEEPERS),
 ]
 
 
@@ -226,6 +299,51 @@ class Fresh:
         assert response.status == 201
         return (await response.json())["id"]
 
+    async def filed(self) -> str:
+        number = f"R-{uuid.uuid4().hex[:8]}"
+        response = await self.till.client.post("/api/clients", headers=self.till.auth("clerk"), json={
+            "given_name": "Hélène", "family_name": "Côté", "number": number, "date_of_birth": "1961-04-12"})
+        assert response.status == 201
+        return number
+
+    async def client_token(self) -> str:
+        response = await self.till.client.post("/api/kiosk/clients/identify", headers=self.till.auth("kiosk_a"),
+                                               json={"number": await self.filed(), "birth_date": "1961-04-12"})
+        assert response.status == 200
+        return (await response.json())["client_token"]
+
+    async def change(self) -> int:
+        response = await self.till.client.post(
+            "/api/kiosk/clients/contact-changes", json={"client_token": await self.client_token(), "city": "Laval"},
+            headers={**self.till.auth("kiosk_a"), "Idempotency-Key": str(uuid.uuid4())})
+        assert response.status == 201
+        return (await response.json())["id"]
+
+    async def twin(self) -> int:
+        """Another client: a record to compare with {client}."""
+        return await self.client()
+
+    async def client_import(self) -> int:
+        """An import the clerk started in the panel (in a browser session of their own), at its preview."""
+        async with self.till.database.write() as session:
+            clerk = await session.get(StaffMember, self.till.world.staff_ids["clerk"])
+            if not clerk.password_hash:
+                clerk.password_hash = _hasher.hash(PASSWORD)
+        url = self.till.client.make_url
+        async with ClientSession(cookie_jar=CookieJar(unsafe=True)) as browser:
+            signed = await browser.post(url("/panel/sign-in"), data={"login": "clerk", "password": PASSWORD})
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', await signed.text()).group(1)
+            form = FormData()
+            form.add_field("csrf_token", csrf)
+            form.add_field("file", "Nom;Prénom\r\nCôté;Hélène\r\n".encode(), filename="clients.csv",
+                           content_type="text/csv")
+            uploaded = await browser.post(url("/panel/clients/import"), data=form, allow_redirects=False)
+            page = uploaded.headers["Location"]
+            mapped = await browser.post(url(f"{page}/mapping"), data={
+                "csrf_token": csrf, "column-0": "family_name", "column-1": "given_name"}, allow_redirects=False)
+            assert mapped.status == 303, await mapped.text()
+        return int(page.rsplit("/", 1)[1])
+
     async def document(self) -> int:
         form = FormData(quote_fields=False, default_to_multipart=True)
         form.add_field("file", b"%PDF-1.4\n%%EOF\n", filename="scan.pdf", content_type="application/pdf")
@@ -234,6 +352,36 @@ class Fresh:
                                                headers=self.till.auth("clerk"))
         assert response.status == 201, await response.text()
         return (await response.json())["id"]
+
+    def _cheques(self) -> ChequeMaker:
+        return ChequeMaker(self.till.client, self.till.auth("admin"), self.till.auth("kiosk_a"))
+
+    async def employee(self) -> int:
+        return (await self._cheques().employee())["id"]
+
+    async def employee_number(self) -> str:
+        return self._cheques().number()
+
+    async def pin_employee(self) -> str:
+        return (await self._cheques().employee(pin=True))["number"]
+
+    async def receptionist(self) -> int:
+        return self.till.world.staff_ids["reception"]
+
+    async def payroll_run(self) -> int:
+        return (await self._cheques().run())[0]
+
+    async def cheque(self) -> int:
+        return (await self._cheques().at_desk())[0]
+
+    async def missing_cheque(self) -> int:
+        return (await self._cheques().at_desk(missing=True))[0]
+
+    async def signed_cheque(self) -> int:
+        return await self._cheques().signed()
+
+    async def requested_cheque(self) -> int:
+        return await self._cheques().requested()
 
     async def fill(self, value):
         if isinstance(value, dict):
@@ -287,7 +435,7 @@ async def test_panel_page_against_the_role_table(till: Till, method: str, path: 
 
 
 def test_the_table_covers_every_json_endpoint():
-    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call|client|document)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
+    tabled = {(m, re.sub(r"\{(visit|request|payment|waiting|call|client|document|change|client_import|employee|payroll_run|cheque|signed_cheque|requested_cheque|missing_cheque)\}", "{id}", p.split("?")[0])) for m, p, _, _ in API}
     untabled = {(e.method, e.path) for e in ENDPOINTS} - tabled
     # Covered with their own tests: sign-in and pairing need no identity; the live channels are WebSockets;
     # kiosk check-ins and staff transitions need bodies (tests/backend/test_auth.py checks their identities).
@@ -307,10 +455,18 @@ async def _form_id(till: Till, fresh: Fresh, path: str) -> str:
             return str(await session.scalar(select(SiteTax.id).limit(1)))
     if path.startswith("/panel/admin/payments/fees/"):
         return str(till.fee_id)
+    if path.startswith("/panel/clients/changes/"):
+        return str(await fresh.change())
     if path.startswith("/panel/clients/"):
         return str(await fresh.client())
     if path.startswith("/panel/calls/"):
         return str(await fresh.call())
+    if path.startswith("/panel/cheques/runs/"):
+        return str(await fresh.payroll_run())
+    if path.startswith("/panel/cheques/employees/"):
+        return str(await fresh.employee())
+    if path.startswith("/panel/cheques/"):
+        return str(await fresh.cheque())
     if path.startswith("/panel/admin/routing/"):
         return str(till.world.departments["billing"])
     if path.startswith("/panel/admin/kiosks/") and not path.startswith("/panel/admin/kiosks/tokens/"):

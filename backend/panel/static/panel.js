@@ -188,6 +188,31 @@ if (deliveriesTable) {
   }, () => load());
 }
 
+// The queue of contact changes asked for at the kiosk: fetched again when one arrives or another clerk reviews one.
+// What a clerk was typing (a reason for rejecting) survives the refresh; the page as first served is fresh
+// already, and may carry a form's error, so the first connection fetches nothing.
+const contactChanges = document.getElementById("contact-changes-live");
+if (contactChanges) {
+  const load = fragment(contactChanges, "/panel/clients/changes/list");
+  const reasons = () => [...contactChanges.querySelectorAll("input[name=reason]")];
+  const reload = async () => {
+    const typed = new Map(reasons().map((input) => [input.form.action, input.value]));
+    const focused = document.activeElement && document.activeElement.name === "reason" ? document.activeElement.form.action : null;
+    if (!await load()) return;
+    for (const input of reasons()) {
+      if (typed.get(input.form.action)) input.value = typed.get(input.form.action);
+      if (input.form.action === focused) input.focus();
+    }
+  };
+  let connected = false;
+  liveChannel((event) => {
+    if (event.type.startsWith("client.contact_change_")) reload();
+  }, () => {
+    if (connected) reload();
+    connected = true;
+  });
+}
+
 // The payment request form: "Add a line" copies the last row here instead of posting the form back.
 const lines = document.getElementById("lines");
 const addLine = document.querySelector("[data-add-line]");
@@ -236,3 +261,66 @@ if (clientQuery && clientResults) {
     }, 150);
   });
 }
+
+// An import under way: its progress asked for five times a second, the bar and its words moved; once it has finished,
+// its page again, which is now the report. Without this script the page has a link to refresh it.
+const importLive = document.getElementById("import-live");
+if (importLive) {
+  const bar = document.getElementById("import-progress");
+  const text = document.getElementById("import-progress-text");
+  const counted = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-CA" : "fr-CA");
+  const follow = async () => {
+    let job = null;
+    try {
+      const response = await fetch(importLive.dataset.jobUrl, { credentials: "same-origin" });
+      if (response.ok) job = await response.json();
+    } catch (error) { /* offline for a moment: asked again below */ }
+    if (job && job.state !== "running") {
+      bar.value = job.state === "done" ? 100 : bar.value;
+      location.assign(importLive.dataset.pageUrl);
+      return;
+    }
+    if (job) {
+      bar.value = job.percent;
+      bar.textContent = `${job.percent} %`;
+      const words = job.phase === "storing" ? importLive.dataset.storing : importLive.dataset.checking;
+      text.textContent = words.replace("{done}", counted.format(job.rows_done)).replace("{total}", counted.format(job.rows_total));
+    }
+    setTimeout(follow, 200);
+  };
+  follow();
+}
+
+// Forms that undo something ask first (data-confirm holds the question): a removed document is gone.
+for (const form of document.querySelectorAll("form[data-confirm]")) {
+  form.addEventListener("submit", (event) => {
+    if (!confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
+
+// The payroll cheques dashboard: its lists fetched again on any news of a cheque or a run; a cheque an employee
+// just asked for at the kiosk is pointed out (highlight and chime) for the desk to hand over.
+const chequesLive = document.getElementById("cheques-live");
+if (chequesLive) {
+  const load = fragment(chequesLive, "/panel/cheques/live");
+  // Several events come with one request (the cheque's, the desk's call): whichever fetch lands last, the cards
+  // asked for since the page opened stay pointed out.
+  const pointedOut = new Set();
+  const point = () => {
+    for (const id of pointedOut) {
+      const card = chequesLive.querySelector(`.kiosk-requests [data-cheque="${CSS.escape(id)}"]`);
+      if (card) card.classList.add("arrived");
+    }
+  };
+  liveChannel(async (event) => {
+    if (!event.type.startsWith("cheque.") && !event.type.startsWith("payroll_run.")) return;
+    if (event.type === "cheque.requested" && event.cheque && !pointedOut.has(String(event.cheque.id))) {
+      pointedOut.add(String(event.cheque.id));
+      chime();
+    }
+    if (await load()) point();
+  }, async () => { if (await load()) point(); });
+}
+
+// Signature pads (the cheque handover form): their script only where there is one.
+if (document.querySelector("[data-signature-pad]")) import("./signature.js");
