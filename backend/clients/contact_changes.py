@@ -27,6 +27,10 @@ from shared.enums import ClientStatus
 # What a client may change about themselves at the kiosk, in the order a record shows them.
 CONTACT_FIELDS = ("phone", "email", "address", "city", "postal_code")
 REPLACED = "Replaced by a later request from the kiosk."
+
+
+class AlreadyReviewed(Conflict):
+    """The change was approved or rejected before: a verdict is given once."""
 LISTED = 200
 
 
@@ -113,7 +117,7 @@ async def _for_review(session: AsyncSession, who: StaffIdentity, change_id: int)
     if change is None:
         raise NotFound("There is no such contact change.")
     if change.state != ContactChangeState.PENDING:
-        raise Conflict(f"This change was already {change.state}: it cannot be reviewed again.")
+        raise AlreadyReviewed(f"This change was already {change.state}: it cannot be reviewed again.")
     client = await session.get(Client, change.client_id)
     if client.status in (ClientStatus.MERGED, ClientStatus.ERASED):
         raise Conflict(f"This record was {client.status}: the change can no longer be applied.")

@@ -33,7 +33,8 @@ async def _list_page(request: web.Request, who, *, form: dict | None = None, err
         people = await panel_support.linkable_staff(session)
     names = {staff_id: name for staff_id, name, _linked in people}
     return render(request, "cheques_employees.html", {
-        **context, "employees": found, "query": query, "people": [(i, name) for i, name, linked in people if linked is None],
+        **context, "employees": found, "query": query,
+        "people": [(i, name) for i, name, linked in people if linked is None],
         "names": names, "form": form or {}, "errors": errors or {}}, status=status)
 
 

@@ -27,7 +27,6 @@ M = TypeVar("M", bound=BaseModel)
 
 FIELD_BYTES = 4096
 CHUNK_BYTES = 64 * 1024
-SIGNATURE_FIELD = "signature"
 PNG_DATA_URL = "data:image/png;base64,"
 # A signature's data URL (the service refuses more than 300 KB of PNG), a payroll CSV, a scanned letter.
 SIGNATURE_CHARS = 420 * 1024
@@ -45,6 +44,7 @@ KNOWN = [
     N_("Nobody asked for this cheque at the kiosk."),
     N_("Too many wrong PINs: unlock this employee's PIN first, or have them sign."),
     N_("This payroll run has already been collected."),
+    N_("This payroll run has already been collected: add late cheques one by one."),
     N_("This payroll run is closed: every cheque in it has been dealt with."),
     N_("Only a cheque marked missing can arrive later."),
     N_("There is no such cheque."), N_("There is no such payroll run."), N_("There is no such employee."),
@@ -71,8 +71,9 @@ BY_CODE = {
                          "Count again, or name the missing ones."),
     "string_too_long": N_("This is too long."), "too_long": N_("This is too long."),
     "required": N_("This field is required."), "string_too_short": N_("This field is required."),
-    "date_from_datetime_parsing": N_("Give a date like 2026-12-04."), "date_parsing": N_("Give a date like 2026-12-04."),
-    "date_type": N_("Give a date like 2026-12-04."), "int_parsing": N_("Give a whole number."),
+    # The pages' date fields send 2026-12-04 or nothing: a date that is not one was not chosen.
+    "date_from_datetime_parsing": N_("Choose a date."), "date_parsing": N_("Choose a date."),
+    "date_type": N_("Choose a date."), "int_parsing": N_("Give a whole number."),
     "int_type": N_("Give a whole number."),
     "greater_than_equal": N_("Give a larger number."), "less_than_equal": N_("Give a smaller number."),
     "string_pattern_mismatch": N_("A PIN is 4 to 8 digits."),
@@ -80,11 +81,7 @@ BY_CODE = {
 OTHERWISE = N_("This cannot be done now: reload the page to see where things stand.")
 CHECK_FIELD = N_("Check this field.")
 TOO_LARGE = N_("This file is too large.")
-
-
 KNOWN_SET = frozenset(KNOWN)
-
-
 PANEL_CODE = "panel"
 # The services' body fields that the forms call otherwise.
 FORM_NAMES = {"missing_cheque_numbers": "missing", "signature_png": "signature"}

@@ -57,7 +57,8 @@ async def new_run_page(request: web.Request) -> web.Response:
 async def create_run(request: web.Request) -> web.Response:
     who, form = await keeper_form(request, ("pay_date", "payroll_company"))
     try:
-        data = build(RunIn, pay_date=day_of(form.get("pay_date")), payroll_company=form.get("payroll_company").strip()[:300])
+        data = build(RunIn, pay_date=day_of(form.get("pay_date")),
+                     payroll_company=form.get("payroll_company").strip()[:300])
         async with database(request).write() as session:
             run = await cheques.create_run(session, who, data, now(request))
     except InvalidInput as error:
@@ -197,7 +198,7 @@ async def import_file(request: web.Request) -> web.Response:
             summary = await cheques.run_out(session, run)
         return _preview(request, context, summary, report, raw, language, status=422)
     except ApiError as problem:
-        if problem.status in (403, 404):
+        if problem.status == 403:
             raise
         return await _run_page(request, who, error=say(language, problem.detail), status=problem.status)
     if apply:
@@ -208,8 +209,8 @@ async def import_file(request: web.Request) -> web.Response:
 def _preview(request, context, summary, report, raw: bytes, language: str, *, status: int) -> web.Response:
     return render(request, "cheques_import.html", {
         **context, "run": summary, "report": report, "content": base64.b64encode(raw).decode(),
-        "problem_text": lambda problem: _problem_text(language, problem, context["day"](summary.pay_date)), "failed": IMPORT_FAILED,
-        "column_names": COLUMN_NAMES}, status=status)
+        "problem_text": lambda problem: _problem_text(language, problem, context["day"](summary.pay_date)),
+        "failed": IMPORT_FAILED, "column_names": COLUMN_NAMES}, status=status)
 
 
 @routes.get(r"/panel/cheques/runs/{id:\d+}/sheet.pdf")

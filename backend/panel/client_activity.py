@@ -56,7 +56,8 @@ async def activity(session: AsyncSession, who: StaffIdentity, client_id: int, lo
             select(Call).where(Call.client_id == client_id).order_by(Call.received_at.desc(), Call.id.desc())
             .limit(SHOWN * 3)) if calls.may_see(who, c)][:SHOWN]
     kiosk_names = dict((await session.execute(select(KioskDevice.id, KioskDevice.name))).tuples().all())
-    return {"pending_change": pending, "kiosk_names": kiosk_names, "linked_visits": linked_visits, "departments": departments,
+    return {"pending_change": pending, "kiosk_names": kiosk_names, "linked_visits": linked_visits,
+            "departments": departments,
             "linked_requests": requests, "request_payments": payments, "linked_calls": linked_calls,
             "sees_payments": bool(who.roles & CASHIER_ROLES), "sees_calls": bool(who.roles & LOBBY_ROLES),
             "sees_visits": bool(who.roles & LOBBY_ROLES),

@@ -81,7 +81,7 @@ async def changes_list(request: web.Request) -> web.Response:
 def _problem(error: ApiError) -> str:
     if error.status == 404:
         return NO_SUCH_CHANGE
-    return ALREADY_REVIEWED if "already" in error.detail else RECORD_GONE
+    return ALREADY_REVIEWED if isinstance(error, contact_changes.AlreadyReviewed) else RECORD_GONE
 
 
 async def _reviewed(request: web.Request, change_id: int, verdict: str):

@@ -79,8 +79,9 @@ def _shown(name: str, value, country: str, language: str) -> str:
 async def _linked(session, client_id: int) -> dict[str, int]:
     counts = {HISTORY: await session.scalar(select(func.count()).where(ClientChange.client_id == client_id))}
     for model, column in LINKED:
-        if model is not Client:
-            counts[LINKED_LABELS.get(model.__tablename__, model.__tablename__)] = await session.scalar(
+        # What a clerk knows by name; other links (kiosk passes, pending changes) move too, unshown.
+        if model.__tablename__ in LINKED_LABELS:
+            counts[LINKED_LABELS[model.__tablename__]] = await session.scalar(
                 select(func.count()).select_from(model).where(column == client_id))
     return counts
 

@@ -35,7 +35,7 @@ FIELD_LABELS = {
     "phone": N_("Phone"), "phone_alt": N_("Other phone"), "email": N_("Email"), "address": N_("Address"),
     "city": N_("City"), "region": N_("Province or state"), "postal_code": N_("Postal code"),
     "country": N_("Country"), "notes": N_("Notes"), "tags": N_("Tags"), "status": N_("Status"),
-    "retain_until": N_("Keep until"),
+    "retain_until": N_("Keep until"), "merged_from": N_("Merged from"),
 }
 # The service's problems by code, in words the catalogs carry.
 PROBLEMS = {
@@ -58,7 +58,8 @@ ACTIONS = {"client.viewed": N_("Viewed"), "document.downloaded": N_("Opened a do
            "client.identified_at_kiosk": N_("Identified at the kiosk"),
            "client.contact_change_proposed": N_("Asked for a contact change at the kiosk"),
            "client.contact_change_approved": N_("Approved a contact change from the kiosk"),
-           "client.contact_change_rejected": N_("Rejected a contact change from the kiosk")}
+           "client.contact_change_rejected": N_("Rejected a contact change from the kiosk"),
+           "client.merged": N_("Merged another record into this one")}
 CATEGORIES = {DocumentCategory.IDENTITY: N_("Identity"), DocumentCategory.INSURANCE: N_("Insurance"),
               DocumentCategory.CONTRACT: N_("Contract"), DocumentCategory.REPORT: N_("Report"),
               DocumentCategory.CORRESPONDENCE: N_("Correspondence"), DocumentCategory.OTHER: N_("Other")}

@@ -160,9 +160,12 @@ async def test_only_the_sites_active_unmerged_unerased_clients_match(lobby: Lobb
     merged = await lobby.client.post(f"/api/clients/{kept['id']}/merge", json={"absorb_id": absorbed["id"]},
                                      headers=lobby.auth("clerk"))
     assert merged.status == 200, await merged.text()
+    # A change waiting for a record that is then erased goes with the record's details.
+    assert (await lobby.propose(client_token=await lobby.token(number="P-4"), city="Laval")).status == 201
     gone = await lobby.client.post(f"/api/clients/{erased['id']}/erase", json={"reason": "Asked by letter"},
                                    headers=lobby.auth("admin"))
     assert gone.status == 200, await gone.text()
+    assert await lobby.count(ContactChangeRequest) == 0
     assert inactive["status"] == "inactive"
 
     for number, phone in (("P-1", "514 555 0101"), ("P-3", None), ("P-4", "514 555 0104")):

@@ -26,7 +26,7 @@ from shared.api_cheques import ChequeCollectRequest, EmployeeIdentifyRequest
 from tests.backend.conftest import PASSWORD, Backend
 from tests.panel.browser import chromium, serious_violations
 from tests.panel.browser import shot as save_shot
-from tests.panel.signing import csrf_of, give_password, sign_in
+from tests.panel.signing import give_password, sign_in
 
 ZONE = ZoneInfo("America/Toronto")  # the test clinic's
 
@@ -97,7 +97,8 @@ async def count(backend: Backend, model) -> int:
         return await session.scalar(select(func.count()).select_from(model))
 
 
-async def a_run(backend: Backend, csrf: str, *, pay_date: dt.date | None = None, company: str = "Paie Québec inc.") -> int:
+async def a_run(backend: Backend, csrf: str, *, pay_date: dt.date | None = None,
+                company: str = "Paie Québec inc.") -> int:
     location = await post(backend, "/panel/cheques/runs", {"pay_date": (pay_date or today()).isoformat(),
                                                             "payroll_company": company}, csrf=csrf)
     return int(location.rsplit("/", 1)[1])
@@ -130,7 +131,7 @@ async def test_a_run_is_made_imported_with_a_preview_and_collected(backend: Back
     # The new run form: a clear message for each field left wrong, and nothing stored.
     page = await post(backend, "/panel/cheques/runs", {"pay_date": "04/12/2026", "payroll_company": "  "},
                       csrf=csrf, expected=422)
-    assert 'id="run-pay_date-error"' in page and "Give a date like 2026-12-04." in page
+    assert 'id="run-pay_date-error"' in page and "Choose a date." in page
     assert 'id="run-payroll_company-error"' in page
     assert await count(backend, PayrollRun) == 0
     run_id = await a_run(backend, csrf)
@@ -182,6 +183,10 @@ async def test_a_run_is_made_imported_with_a_preview_and_collected(backend: Back
                {"staff_member_id": str(reception_id), "due_on": today().isoformat()}, csrf=csrf)
     dashboard = await page_of(backend, "/panel/cheques/live")
     assert "Pick-ups due" in dashboard and "Paie Québec inc." in dashboard and "Reception" in dashboard
+    assert "Overdue since" not in dashboard
+    async with backend.database.write() as session:  # a day went by without anyone going
+        (await session.get(PayrollRun, run_id)).pickup_due_on = today() - dt.timedelta(days=1)
+    assert "Overdue since" in await page_of(backend, "/panel/cheques/live")
     page = await post(backend, f"/panel/cheques/runs/{run_id}/collected",
                       {"count": "3", "missing": "500103", "note": ""}, csrf=csrf, expected=422)
     assert 'id="collected-count-error"' in page and "The count does not match" in page
@@ -200,6 +205,37 @@ async def test_a_run_is_made_imported_with_a_preview_and_collected(backend: Back
     response = await backend.client.get(f"/panel/cheques/runs/{run_id}/sheet.pdf")
     assert response.status == 200 and response.content_type == "application/pdf"
     assert (await response.read()).startswith(b"%PDF")
+
+
+async def test_a_cheque_entered_by_hand_is_checked_first(backend: Backend):
+    csrf = await sign_in(backend, "admin")
+    run_id, [marie, *_] = await imported_run(backend, csrf)
+    path = f"/panel/cheques/runs/{run_id}/cheques"
+    counts = await backend.row_counts()
+    for fields, field, says in (
+            ({"employee_id": "", "number": "600001", "amount": "12,50"}, "employee_id", "Give a whole number."),
+            ({"employee_id": "99999", "number": "600001", "amount": "12,50"}, "employee_id",
+             "There is no such employee."),
+            ({"employee_id": str(marie.employee_id), "number": "500101", "amount": "12,50"}, "number",
+             "This run already has a cheque with this number."),
+            ({"employee_id": str(marie.employee_id), "number": "600001", "amount": "douze"}, "amount",
+             "Type an amount like 12,50 or 12.50."),
+            ({"employee_id": str(marie.employee_id), "number": "600001", "amount": "12,505"}, "amount",
+             "Use at most 2 decimals.")):
+        html = await post(backend, path, fields, csrf=csrf, expected=422)
+        assert f'id="cheque-{field}-error"' in html and says in html, (fields, html[-3000:])
+        assert f'value="{fields["number"]}"' in html  # what was typed is kept
+        assert await backend.row_counts() == counts
+    location = await post(backend, path, {"employee_id": str(marie.employee_id), "number": "600001",
+                                          "amount": "1 050,25"}, csrf=csrf)
+    assert location == f"/panel/cheques/runs/{run_id}?saved=cheque"
+    added = (await rows(backend, Cheque))[-1]
+    assert (added.number, added.amount, added.status, added.employee_id) == (
+        "600001", 105025, ChequeStatus.EXPECTED, marie.employee_id)
+    assert "The cheque is added." in await page_of(backend, location)
+    # Only a missing cheque can arrive later.
+    html = await post(backend, f"/panel/cheques/{added.id}/arrived", {"note": ""}, csrf=csrf, expected=409)
+    assert "Only a cheque marked missing can arrive later." in html
 
 
 async def test_a_cheque_handed_over_with_a_signature_cannot_be_handed_out_again(backend: Backend):
@@ -538,7 +574,7 @@ async def test_the_desk_runs_a_payroll_from_import_to_signed_handover_in_french(
     # A new run.
     await desk.get_by_role("link", name="Nouvelle paie").click()
     await desk.get_by_role("button", name="Créer la paie").click()
-    await expect(desk.locator("#run-pay_date-error")).to_have_text("Indiquez une date comme 2026-12-04.")
+    await expect(desk.locator("#run-pay_date-error")).to_have_text("Choisissez une date.")
     await shot(desk, "01-new-run-errors-fr")
     assert await count(backend, PayrollRun) == 0
     await desk.get_by_label("Date de paie").fill(today().isoformat())
@@ -548,7 +584,8 @@ async def test_the_desk_runs_a_payroll_from_import_to_signed_handover_in_french(
 
     # The payroll company's file with a bad row: the row and the column said, nothing stored.
     bad = payroll_csv(today(), *STAFF_ROWS, bad=f"E-400;Roy, Luc;500104;douze;{today().isoformat()}")
-    await desk.get_by_label("Fichier", exact=True).set_input_files({"name": "paie.csv", "mimeType": "text/csv", "buffer": bad})
+    await desk.get_by_label("Fichier", exact=True).set_input_files(
+        {"name": "paie.csv", "mimeType": "text/csv", "buffer": bad})
     await desk.get_by_role("button", name="Prévisualiser l’import").click()
     await expect(desk.locator("#import-failed")).to_have_text(
         "Rien n’a été importé : corrigez le fichier et choisissez-le de nouveau.")
@@ -740,7 +777,7 @@ async def test_amounts_live_kiosk_requests_and_my_cheques_in_english(backend: Ba
     assert await serious_violations(desk) == []
     await shot(desk, "16-employees-en")
     await desk.get_by_role("link", name="Marie-Ève Côté").click()
-    await expect(desk.get_by_label("Staff account", exact=True)).to_have_value(str(backend.world.staff_ids["billing"]))
+    await expect(desk.locator("#link-staff_member_id")).to_have_value(str(backend.world.staff_ids["billing"]))
     await desk.get_by_label("New PIN").fill("1234")
     await desk.get_by_label("The same PIN again").fill("4321")
     await desk.get_by_role("button", name="Set the PIN").click()

@@ -216,7 +216,7 @@ async def test_thousands_of_bad_rows_are_listed_by_pages(backend: Backend):
         pages = page.get_by_role("navigation", name="Pages des lignes à problèmes")
         await expect(pages).to_contain_text("Page 1 sur 12")
         await expect(page.locator(".problems-table tbody tr")).to_have_count(100)
-        await pages.get_by_role("link", name="Suivante").click()
+        await pages.get_by_role("link", name="Page suivante").click()
         await expect(pages).to_contain_text("Page 2 sur 12")
         first_row = page.locator(".problems-table tbody th").first
         await expect(first_row).to_have_text("102")  # the header is row 1: row 102 is the 101st bad row
