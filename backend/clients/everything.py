@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit.models import AuditEvent
 from backend.calls.models import Call
 from backend.clients import service as clients
+from backend.clients.kiosk_models import ContactChangeRequest
 from backend.clients.models import Client
 from backend.documents import service as documents
 from backend.documents.models import ClientDocument
@@ -42,6 +43,7 @@ history.json           every change of the record: when, by whom (staff id), the
 visits.json            the visits linked to the client, with what was entered at check-in
 payment_requests.json  payment requests, their lines, payments and receipts
 calls.json             telephone calls linked to the client
+contact_changes.json   contact details the client proposed at the kiosk, and how each was reviewed
 access.json            who viewed or handled the record, and when
 documents.json         the documents in the client's file; their files are in documents/
 """
@@ -52,6 +54,7 @@ REQUEST_FIELDS = ("id", "code", "state", "created_at", "payer_name", "currency",
 LINE_FIELDS = ("description", "quantity", "unit_amount", "amount")
 PAYMENT_FIELDS = ("id", "method", "state", "amount", "currency", "card_brand", "card_last4", "refunded",
                   "created_at", "settled_at")
+CHANGE_FIELDS = ("id", "state", "proposed_at", "fields", "reviewed_at", "reject_reason")
 CALL_FIELDS = ("id", "source", "received_at", "ended_at", "caller_name", "caller_number", "client_name", "reason",
                "outcome", "recording_url", "department_id")
 
@@ -94,6 +97,8 @@ async def gather(session: AsyncSession, client: Client, site_name: str, at: dt.d
         request_parts.append({**_row(request, REQUEST_FIELDS), "lines": [_row(line, LINE_FIELDS) for line in lines],
                               "payments": payments})
     calls = await session.scalars(select(Call).where(Call.client_id == client.id).order_by(Call.id))
+    changes = await session.scalars(select(ContactChangeRequest).where(ContactChangeRequest.client_id == client.id)
+                                    .order_by(ContactChangeRequest.id))
     access = (await session.execute(
         select(AuditEvent, StaffMember.display_name)
         .outerjoin(StaffMember, (AuditEvent.actor_type == "staff") & (AuditEvent.actor_id == StaffMember.id))
@@ -108,6 +113,7 @@ async def gather(session: AsyncSession, client: Client, site_name: str, at: dt.d
         "visits.json": [_row(visit, VISIT_FIELDS) for visit in visits],
         "payment_requests.json": request_parts,
         "calls.json": [_row(call, CALL_FIELDS) for call in calls],
+        "contact_changes.json": [_row(change, CHANGE_FIELDS) for change in changes],
         "access.json": [{"at": _plain(event.at), "action": event.action, "actor_type": event.actor_type,
                          "actor_id": event.actor_id, "staff_name": name or "", "details": event.details}
                         for event, name in access],

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from aiohttp import web
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.api import Endpoints, json_response
-from backend.core.errors import BadRequest, InvalidInput
+from backend.core.errors import InvalidInput
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.kiosks import idempotency
@@ -27,8 +25,6 @@ from shared.enums import VisitState
 
 routes = Endpoints()
 
-IDEMPOTENCY_HEADER = ("Idempotency-Key", True, "Unique per check-in (e.g. a UUID); a retry with the same key "
-                      "returns the first answer and stores nothing new.")
 MAX_LIST = 500
 
 
@@ -40,35 +36,21 @@ async def _publish(request: web.Request, event_type: str, out: VisitOut, audienc
 # --- kiosk ---------------------------------------------------------------------------------------
 
 @routes.route("POST", "/api/kiosk/check-ins", summary="Check a visitor in", auth="kiosk", body=CheckInRequest,
-              response=VisitOut, status=201, errors=(409,), headers=(IDEMPOTENCY_HEADER,))
+              response=VisitOut, status=201, errors=(409,), headers=(idempotency.header("check-in"),))
 async def check_in(request: web.Request, kiosk: KioskIdentity) -> web.Response:
-    key = request.headers.get("Idempotency-Key", "")
-    if not key or len(key) > 255 or not key.isascii() or not key.isprintable():
-        raise BadRequest("Send an Idempotency-Key header of 1 to 255 printable ASCII characters.",
-                         [FieldProblem(field="Idempotency-Key", code="required",
-                                       detail="A unique key per check-in, such as a UUID.")])
+    key = idempotency.key_of(request, "check-in")
     data = await body(request, CheckInRequest)
-    # The same check-in sent again, whatever its spacing or key order, is recognised as a retry.
-    fingerprint = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
     at = now(request)
-    for attempt in range(2):
-        try:
-            async with database(request).write() as session:
-                replay = await idempotency.find(session, kiosk.kiosk_id, key, fingerprint)
-                if replay is not None:
-                    return web.json_response(replay.body, status=replay.status,
-                                             headers={"Idempotent-Replayed": "true"})
-                visit = await visits.check_in(session, kiosk, data, at)
-                await routing.route_check_in(session, visit, at, request.config_dict[SETTINGS].base_url)
-                audience = await routing.visit_audience(session, visit)
-                out = visits.visit_out(visit)
-                idempotency.remember(session, kiosk.kiosk_id, key, fingerprint, 201,
-                                     out.model_dump(mode="json"), at)
-            break
-        except IntegrityError:
-            # Two requests with one key raced (PostgreSQL): the loser replays the winner's answer.
-            if attempt:
-                raise
+
+    async def work(session: AsyncSession) -> tuple[VisitOut, Audience]:
+        visit = await visits.check_in(session, kiosk, data, at)
+        await routing.route_check_in(session, visit, at, request.config_dict[SETTINGS].base_url)
+        return visits.visit_out(visit), await routing.visit_audience(session, visit)
+
+    done = await idempotency.once(database(request), kiosk.kiosk_id, key, data, at, work)
+    if isinstance(done, web.Response):
+        return done
+    out, audience = done
     wake(request.config_dict)  # the check-in's emails and chat messages
     await _publish(request, "visit.checked_in", out, Audience(staff_ids=audience.staff_ids, roles=audience.roles))
     return json_response(out, status=201)

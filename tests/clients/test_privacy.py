@@ -198,6 +198,13 @@ async def test_erasure_is_for_administrators_once_with_a_reason_that_names_nobod
 async def test_everything_held_about_a_client_as_one_zip(office: Office) -> None:
     made = await file_of_helene(office)
     helene_id = made["helene"]["id"]
+    identified = await office.client.post("/api/kiosk/clients/identify", headers=office.auth("kiosk_a"),
+                                          json={"number": "P-1001", "birth_date": "1961-04-12"})
+    assert identified.status == 200, await identified.text()
+    proposed = await office.client.post("/api/kiosk/clients/contact-changes", json={
+        "client_token": (await identified.json())["client_token"], "email": "h.cote@example.net"},
+        headers={**office.auth("kiosk_a"), "Idempotency-Key": "change-1"})
+    assert proposed.status == 201, await proposed.text()
     response = await office.client.get(f"/api/clients/{helene_id}/everything", headers=office.auth("clerk"))
     assert response.status == 200, await response.text()
     assert response.headers["Content-Type"] == "application/zip"
@@ -207,7 +214,8 @@ async def test_everything_held_about_a_client_as_one_zip(office: Office) -> None
     report, card = made["report"], made["card"]
     assert sorted(package.namelist()) == sorted([
         "README.txt", "client.json", "tags.json", "history.json", "visits.json", "payment_requests.json",
-        "calls.json", "access.json", "documents.json", f"documents/{report['id']}-Rapport Côté.pdf",
+        "calls.json", "contact_changes.json", "access.json", "documents.json",
+        f"documents/{report['id']}-Rapport Côté.pdf",
         f"documents/{card['id']}-carte.png"])
 
     def part(name: str):
@@ -226,6 +234,8 @@ async def test_everything_held_about_a_client_as_one_zip(office: Office) -> None
     assert requests[1]["payments"][0]["receipt"]["emailed_to"] == "helene.cote@example.org"
     assert [(c["caller_name"], c["caller_number"], c["reason"]) for c in part("calls.json")] == [
         ("Hélène Côté", "+15145550123", "Rappeler Hélène pour son dossier")]
+    assert [(c["state"], c["fields"]["email"]) for c in part("contact_changes.json")] == [
+        ("pending", {"seen": "helene.cote@example.org", "proposed": "h.cote@example.net"})]
     access = part("access.json")
     assert ("client.viewed", "Paeds") in {(a["action"], a["staff_name"]) for a in access}
     assert ("document.uploaded", "Clerk") in {(a["action"], a["staff_name"]) for a in access}

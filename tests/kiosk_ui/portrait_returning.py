@@ -23,7 +23,7 @@ async def main(base_url: str, token: str, data_dir: Path) -> None:
         await tap(next(t for t in screen(app).ids.types.children if t.title == "Patient·e"))
         await wait_for(lambda: app.root.current == "returning_ask")
         await settle()
-        screenshot("h2-30-returning-ask-fr-portrait")
+        screenshot("returning-30-returning-ask-fr-portrait")
         await tap(screen(app).ids.returning)
         await wait_for(lambda: app.root.current == "returning_identify")
         identify = screen(app)
@@ -33,15 +33,15 @@ async def main(base_url: str, token: str, data_dir: Path) -> None:
         for char in "12041961":
             identify.ids.keyboard.press(char)
         await settle()
-        screenshot("h2-31-identify-fr-portrait")
+        screenshot("returning-31-identify-fr-portrait")
         await tap(identify.ids.find)
         await wait_for(lambda: app.root.current == "returning_contact")
         contact = screen(app)
         await settle()
-        screenshot("h2-32-contact-fr-portrait")
+        screenshot("returning-32-contact-fr-portrait")
         await tap(contact.ids.secondary)
         await settle()
-        screenshot("h2-33-contact-update-fr-portrait")
+        screenshot("returning-33-contact-update-fr-portrait")
         city = next(row for row in contact.ids.rows.children if row.field == "city")
         await tap(city.ids.change)
         await wait_for(lambda: app.root.current == "returning_edit")
@@ -51,11 +51,11 @@ async def main(base_url: str, token: str, data_dir: Path) -> None:
         for char in "Longueuil":
             edit.ids.keyboard.press(char)
         await settle()
-        screenshot("h2-34-edit-city-fr-portrait")
+        screenshot("returning-34-edit-city-fr-portrait")
         await tap(edit.ids.done)
         await wait_for(lambda: app.root.current == "returning_contact")
         await settle()
-        screenshot("h2-35-contact-changed-fr-portrait")
+        screenshot("returning-35-contact-changed-fr-portrait")
         assert app.returning.changes == {"city": "Longueuil"}, app.returning.changes
 
 

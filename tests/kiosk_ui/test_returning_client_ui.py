@@ -47,12 +47,12 @@ async def test_found_by_file_number_in_french_then_the_check_in_knows_who_came(k
     await to_the_question(app, "Patient·e", department=0)
     await arrive(app, "returning_ask")
     await settle()
-    screenshot("h2-01-returning-ask-fr")
+    screenshot("returning-01-returning-ask-fr")
     await tap(screen(app).ids.returning)
     await arrive(app, "returning_identify")
     identify = screen(app)
     await settle()
-    screenshot("h2-02-identify-empty-fr")
+    screenshot("returning-02-identify-empty-fr")
     assert app.returning.mode == "number" and identify.ids.keyboard.layout == "file_number"
     await press(identify.ids.keyboard, "P-1042")
     assert identify.ids.find.text == "Suivant"
@@ -60,14 +60,14 @@ async def test_found_by_file_number_in_french_then_the_check_in_knows_who_came(k
     assert app.returning.focus == "birth" and identify.ids.keyboard.layout == "digits"
     await press(identify.ids.keyboard, "12041961")
     await settle()
-    screenshot("h2-03-identify-typed-fr")
+    screenshot("returning-03-identify-typed-fr")
     assert identify.ids.birth_field.text == "12 / 04 / 1961"
     assert identify.ids.find.text == "Trouver mon dossier"
     await tap(identify.ids.find)
     await arrive(app, "returning_contact")
     contact = screen(app)
     await settle()
-    screenshot("h2-04-contact-fr")
+    screenshot("returning-04-contact-fr")
     assert contact.ids.title.text == "Bonjour Hélène ! Ces renseignements sont-ils toujours exacts ?"
     shown = {row.field: row.value for row in contact.ids.rows.children}
     assert shown == {"phone": "514 555-0123", "email": "helene.cote@example.org",
@@ -87,7 +87,7 @@ async def test_found_by_file_number_in_french_then_the_check_in_knows_who_came(k
     await tap(question.ids.next_inline)
     await arrive(app, "review")
     await settle()
-    screenshot("h2-05-review-known-client-fr")
+    screenshot("returning-05-review-known-client-fr")
     await tap(screen(app).ids.confirm)
     await arrive(app, "confirmation")
     await settle()
@@ -108,7 +108,7 @@ async def test_found_by_phone_in_english_an_email_change_waits_for_a_clerk(kiosk
     await to_the_question(app, "Visitor")
     await arrive(app, "returning_ask")
     await settle()
-    screenshot("h2-10-returning-ask-en")
+    screenshot("returning-10-returning-ask-en")
     await tap(screen(app).ids.returning)
     await arrive(app, "returning_identify")
     identify = screen(app)
@@ -118,13 +118,13 @@ async def test_found_by_phone_in_english_an_email_change_waits_for_a_clerk(kiosk
     await tap(identify.ids.birth_field)  # straight to the other field, by touch
     await press(identify.ids.keyboard, "12041961")
     await settle()
-    screenshot("h2-11-identify-phone-en")
+    screenshot("returning-11-identify-phone-en")
     await tap(identify.ids.find)
     await arrive(app, "returning_contact")
     contact = screen(app)
     await tap(contact.ids.secondary)  # Update
     await settle()
-    screenshot("h2-12-contact-update-en")
+    screenshot("returning-12-contact-update-en")
     assert contact.ids.title.text == "Update your details"
     email_row = next(row for row in contact.ids.rows.children if row.field == "email")
     await tap(email_row.ids.change)
@@ -135,17 +135,17 @@ async def test_found_by_phone_in_english_an_email_change_waits_for_a_clerk(kiosk
         edit.ids.keyboard.press("backspace")
     await press(edit.ids.keyboard, "helene@nouveau.example")
     await settle()
-    screenshot("h2-13-edit-email-en")
+    screenshot("returning-13-edit-email-en")
     await tap(edit.ids.done)
     await arrive(app, "returning_contact")
     await settle()
-    screenshot("h2-14-contact-changed-en")
+    screenshot("returning-14-contact-changed-en")
     email_row = next(row for row in contact.ids.rows.children if row.field == "email")
     assert email_row.changed and email_row.value == "helene@nouveau.example"
     await tap(contact.ids.primary)  # Send my changes
     await wait_for(lambda: app.returning.proposal == "sent", what="the change to be sent")
     await settle()
-    screenshot("h2-15-contact-sent-en")
+    screenshot("returning-15-contact-sent-en")
     assert len(contact.ids.rows.children) == 5 and contact.ids.rows.parent.height > 300  # what goes to the clerk
     assert contact.ids.note.text == "The front desk will review your change before it is saved in your file."
 
@@ -176,13 +176,13 @@ async def test_a_wrong_birth_date_is_not_found_and_the_visitor_can_go_on_without
     await tap(identify.ids.find)
     await wait_for(lambda: app.returning.outcome == "not_found", what="the answer")
     await settle()
-    screenshot("h2-20-identify-not-found-fr")
+    screenshot("returning-20-identify-not-found-fr")
     assert identify.ids.problem.text.startswith("Nous n’avons pas trouvé de dossier avec ces renseignements.")
     assert app.root.current == "returning_identify"
 
     await tap(next(b for b in top_bar_buttons(app) if b.text == "Grand texte"))
     await settle()
-    screenshot("h2-21-identify-not-found-large-text")
+    screenshot("returning-21-identify-not-found-large-text")
     assert identify.ids.heading.to_window(*identify.ids.heading.pos)[1] + identify.ids.heading.height <= 800 - 84
 
     for attempt in range(5):  # four more wrong tries, and the kiosk sends the visitor to the front desk
@@ -193,10 +193,10 @@ async def test_a_wrong_birth_date_is_not_found_and_the_visitor_can_go_on_without
         await wait_for(lambda: app.returning.outcome in ("not_found", "locked"), what=f"try {attempt + 2}")
     assert app.returning.outcome == "locked"
     await settle()
-    screenshot("h2-22-identify-locked-large-text")
+    screenshot("returning-22-identify-locked-large-text")
     await tap(next(b for b in top_bar_buttons(app) if b.text == "Grand texte"))
     await settle()
-    screenshot("h2-23-identify-locked-fr")
+    screenshot("returning-23-identify-locked-fr")
     assert identify.ids.stop_message.text.startswith("Trop d’essais. Veuillez vous présenter à la réception")
     assert not identify.ids.find.enabled and identify.ids.keyboard.height == 0
 
@@ -257,7 +257,7 @@ async def test_without_the_backend_the_check_in_goes_on_without_the_question(set
             await tap(identify.ids.find)
             await wait_for(lambda: kiosk.returning.outcome == "offline", 10, "the lookup to fail")
             await settle()
-            screenshot("h2-24-identify-offline-fr")
+            screenshot("returning-24-identify-offline-fr")
             assert identify.ids.stop_message.text.startswith("Votre dossier ne peut pas être consulté pour le moment.")
             await tap(identify.ids.go_on)
             await arrive(kiosk, "question")
