@@ -44,7 +44,8 @@ async def record_handover(session: AsyncSession, who: StaffIdentity, cheque: Che
                           kiosk_id: int | None = None, detail: str = "") -> news.Tidings:
     """The handover row and the cheque's move, in the caller's transaction; 409 if one already exists."""
     to = ChequeStatus.DELEGATED if delegate_name else ChequeStatus.HANDED_OVER
-    move(session, cheque, to, "delegated" if delegate_name else "handed_over", at, who=who, detail=detail)
+    move(session, cheque, to, "delegated" if delegate_name else "handed_over", at, who=who, kiosk_id=kiosk_id,
+         detail=detail)
     cheque.requested_at = cheque.requested_kiosk_id = None
     session.add(Handover(
         cheque_id=cheque.id, given_by_id=who.staff_id, given_by_name=who.display_name, delegate_name=delegate_name,
@@ -97,7 +98,7 @@ async def confirm_kiosk_request(session: AsyncSession, who: StaffIdentity, chequ
         raise Conflict("Nobody asked for this cheque at the kiosk.")
     kiosk_id, signature = cheque.requested_kiosk_id, cheque.requested_signature_sha256
     return await record_handover(session, who, cheque, at, proof=ProofKind.PIN_SIGNATURE,
-                                 signature_sha256=signature, kiosk_id=kiosk_id, detail="asked for at the kiosk")
+                                 signature_sha256=signature, kiosk_id=kiosk_id)
 
 
 async def decline_kiosk_request(session: AsyncSession, who: StaffIdentity, cheque: Cheque, data: NoteIn,

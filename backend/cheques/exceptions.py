@@ -92,14 +92,14 @@ async def void_and_reissue(session: AsyncSession, who: StaffIdentity, cheque: Ch
         raise InvalidInput("Some fields are not valid.", problems)
     run = await session.get(PayrollRun, cheque.run_id)
     employee = await _employee(session, cheque)
-    move(session, cheque, ChequeStatus.VOIDED, "voided", at, who=who, detail=f"{reason} — replaced by {number}")
+    move(session, cheque, ChequeStatus.VOIDED, "voided", at, who=who, detail=reason, other_cheque=number)
     cheque.requested_at = cheque.requested_kiosk_id = cheque.requested_signature_sha256 = None
     status = ChequeStatus.EXPECTED if run.state == RunState.AWAITING_PICKUP else ChequeStatus.AT_DESK
     replacement = new_cheque(run, employee, number, data.new_amount or cheque.amount, status, at)
     session.add(replacement)
     await session.flush()
     cheque.replaced_by_id = replacement.id
-    note(session, replacement, "reissued", at, who=who, detail=f"replaces {cheque.number}")
+    note(session, replacement, "reissued", at, who=who, other_cheque=cheque.number)
     await session.flush()
     await refresh_run_state(session, run, at)
     tidings = news.changed(cheque, employee).add(news.changed(replacement, employee))

@@ -120,7 +120,7 @@ async def collect(session: AsyncSession, kiosk: KioskIdentity, data: ChequeColle
     tidings = news.Tidings()
     for cheque_id in ids:
         cheque = cheques[cheque_id]
-        move(session, cheque, ChequeStatus.REQUESTED, "requested", at, kiosk=kiosk, detail=kiosk.name)
+        move(session, cheque, ChequeStatus.REQUESTED, "requested", at, kiosk_id=kiosk.kiosk_id)
         cheque.requested_at, cheque.requested_kiosk_id, cheque.requested_signature_sha256 = at, kiosk.kiosk_id, sha256
         cheque.follow_up_on = None
         event, audience = news.cheque_event("cheque.requested", cheque, employee)

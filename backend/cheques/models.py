@@ -99,6 +99,9 @@ class ChequeEvent(Base):
     staff_member_id: Mapped[int | None] = mapped_column(ForeignKey("staff_member.id", ondelete="SET NULL"))
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_device.id", ondelete="SET NULL"))
     note: Mapped[str] = mapped_column(String(1000))
+    # The other cheque of a void and reissue: the replacement's number on the voided cheque's line, the voided
+    # one's on the replacement's. Kept apart from the note, which is the staff's own words.
+    other_cheque: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Handover(Base):

@@ -122,7 +122,9 @@ class ChequeEventOut(Response):
     at: dt.datetime
     event: str
     by: str = Field(description="The staff member's name, the kiosk's, or \"\" for the system.")
-    note: str
+    kiosk: str = Field(description="The kiosk where the employee asked for the cheque, if they did.")
+    note: str = Field(description="The staff's own words (a reason, a note).")
+    other_cheque: str = Field(description="A voided cheque's replacement, or the cheque a reissued one replaces.")
 
 
 class HandoverOut(Response):

@@ -24,7 +24,7 @@ from backend.cheques.states import (
     AMOUNT_READERS, CHEQUE_TRANSITIONS, EXCEPTIONS, PAYROLL_KEEPERS, ChequeStatus, RunState, can_move,
 )
 from backend.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from backend.core.identity import KioskIdentity, StaffIdentity
+from backend.core.identity import StaffIdentity
 from backend.kiosks.models import KioskDevice
 from backend.organisation.models import Site
 from backend.organisation.service import only_site_id
@@ -46,15 +46,15 @@ def shows_amounts(who: StaffIdentity) -> bool:
 
 
 def note(session: AsyncSession, cheque: Cheque, event: str, at: dt.datetime, *, who: StaffIdentity | None = None,
-         kiosk: KioskIdentity | None = None, detail: str = "") -> None:
-    """One line of the cheque's history."""
-    session.add(ChequeEvent(cheque_id=cheque.id, at=at, event=event, note=detail[:1000],
-                            staff_member_id=who.staff_id if who else None,
-                            kiosk_id=kiosk.kiosk_id if kiosk else None))
+         kiosk_id: int | None = None, detail: str = "", other_cheque: str = "") -> None:
+    """One line of the cheque's history: who did it, at which kiosk it was asked for, and the staff's note."""
+    session.add(ChequeEvent(cheque_id=cheque.id, at=at, event=event, note=detail[:1000], other_cheque=other_cheque,
+                            staff_member_id=who.staff_id if who else None, kiosk_id=kiosk_id))
 
 
 def move(session: AsyncSession, cheque: Cheque, to: ChequeStatus, event: str, at: dt.datetime, *,
-         who: StaffIdentity | None = None, kiosk: KioskIdentity | None = None, detail: str = "") -> None:
+         who: StaffIdentity | None = None, kiosk_id: int | None = None, detail: str = "",
+         other_cheque: str = "") -> None:
     """Change the cheque's status, if its life allows it (409 otherwise), with its history and audit."""
     if not can_move(cheque.status, to):
         if cheque.status in IN_HANDS:
@@ -63,8 +63,9 @@ def move(session: AsyncSession, cheque: Cheque, to: ChequeStatus, event: str, at
                        f"{to.value.replace('_', ' ')}.")
     before = cheque.status
     cheque.status, cheque.updated_at = to, at
-    note(session, cheque, event, at, who=who, kiosk=kiosk, detail=detail)
-    actor = who.audit_actor if who else kiosk.audit_actor if kiosk else ("system", None)
+    note(session, cheque, event, at, who=who, kiosk_id=kiosk_id, detail=detail, other_cheque=other_cheque)
+    # Staff act at the desk; a kiosk acts alone only when an employee asks for their cheque there.
+    actor = who.audit_actor if who else ("kiosk", kiosk_id) if kiosk_id else ("system", None)
     record(session, actor, f"cheque.{event}", "cheque", cheque.id, at, before=before.value, after=to.value)
 
 
@@ -194,8 +195,9 @@ async def cheque_out(session: AsyncSession, who: StaffIdentity, cheque: Cheque, 
         kiosk_ids = {row.kiosk_id for row in rows if row.kiosk_id}
         kiosk_names = dict((await session.execute(select(KioskDevice.id, KioskDevice.name).where(
             KioskDevice.id.in_(kiosk_ids)))).tuples().all()) if kiosk_ids else {}
-        events = [ChequeEventOut(at=row.at, event=row.event, note=row.note,
-                                 by=staff_names.get(row.staff_member_id, "") or kiosk_names.get(row.kiosk_id, ""))
+        events = [ChequeEventOut(at=row.at, event=row.event, note=row.note, other_cheque=row.other_cheque,
+                                 by=staff_names.get(row.staff_member_id, "") or kiosk_names.get(row.kiosk_id, ""),
+                                 kiosk=kiosk_names.get(row.kiosk_id, ""))
                   for row in rows]
     fields = dict(
         id=cheque.id, run_id=cheque.run_id, pay_date=run.pay_date, payroll_company=run.payroll_company,

@@ -35,6 +35,9 @@ from shared.enums import Role
 log = logging.getLogger(__name__)
 
 IMPORT_TASKS = web.AppKey("client_import_tasks", dict)  # import id -> its task, in this process
+# Told of every step of an import's progress (phase, rows done, rows in all), from the thread that checks the file.
+# Nobody listens in production; a test listens to hold an import mid-way and watch its progress bar stand still.
+IMPORT_STEPS = web.AppKey("client_import_steps", list)
 STALE_RUNNING = dt.timedelta(minutes=2)
 ABANDONED_AFTER = dt.timedelta(hours=6)  # an upload nobody went on with
 ORPHAN_SECONDS = 600  # a kept file no import wants, left by a crash
@@ -183,6 +186,7 @@ async def imports_context(app: web.Application) -> AsyncIterator[None]:
     """Imports left running by a process that stopped are failed at start-up; a sweep runs every minute; at
     shutdown, imports under way are stopped (rolled back whole) and marked failed."""
     app[IMPORT_TASKS] = {}
+    app[IMPORT_STEPS] = []
     await sweep(app)
     async with repeating("client imports sweep", SWEEP_SECONDS, lambda: sweep(app)):
         try:

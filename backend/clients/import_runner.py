@@ -24,7 +24,7 @@ from backend.appkeys import CLOCK, DATABASE, SETTINGS
 from backend.clients import importing
 from backend.clients.import_job_model import ClientImport, ImportState
 from backend.clients.import_jobs import (
-    BROKEN, CHANGED, GONE, IMPORT_TASKS, STOPPED, UNREADABLE, finish,
+    BROKEN, CHANGED, GONE, IMPORT_STEPS, IMPORT_TASKS, STOPPED, UNREADABLE, finish,
 )
 from backend.clients.import_outcome import check_skipping, outcome
 from backend.clients.import_uploads import KeptUploads
@@ -49,6 +49,7 @@ def start(app: web.Application, job_id: int) -> None:
 
 @dataclass
 class _Progress:
+    listeners: list
     phase: str = "checking"
     done: int = 0
     total: int = 0
@@ -60,6 +61,8 @@ class _Progress:
         if phase == self.phase and total and self.total and done / total < self.done / self.total:
             return
         self.phase, self.done, self.total, self.version = phase, done, total, self.version + 1
+        for listener in self.listeners:
+            listener(phase, done, total)
 
 
 async def _write_progress(database: Database, job_id: int, progress: _Progress, clock) -> None:
@@ -118,7 +121,7 @@ async def _run(app: web.Application, job_id: int) -> None:
         site = await organisation.site(session, job.site_id)
     token, given, skip = job.upload, json.loads(job.mapping), job.skip_duplicates
     actor = ("staff", job.started_by_id) if job.started_by_id is not None else ("system", None)
-    progress = _Progress()
+    progress = _Progress(app[IMPORT_STEPS])
     writer = asyncio.create_task(_write_progress(database, job_id, progress, clock))
     try:
         raw = await uploads.read(token)

@@ -12,6 +12,7 @@ from babel.dates import format_date
 
 from backend.cheques import panel_support
 from backend.cheques import service as cheques
+from backend.cheques.schemas import ChequeEventOut
 from backend.cheques.states import (
     PAYROLL_KEEPERS, PROOF_LABELS, RUN_STATE_LABELS, STATUS_LABELS, ChequeStatus, RunState,
 )
@@ -33,19 +34,19 @@ EVENT_LABELS = {
 }
 # The services write a few notes of their own, in English: said again in the page's language.
 REPLACES, REPLACED_BY = N_("replaces cheque {number}"), N_("replaced by cheque {number}")
-AT_THE_KIOSK = N_("asked for at the kiosk")
+AT_THE_KIOSK = N_("asked for at the kiosk {kiosk}")
 
 
-def event_note(language: str, event: str, note: str) -> str:
-    """A history line's note in the page's language where the service wrote it (the staff's own notes as typed)."""
-    if event == "reissued" and note.startswith("replaces "):
-        return translate(language, REPLACES).replace("{number}", note.removeprefix("replaces "))
-    if event == "voided" and " — replaced by " in note:
-        reason, _, number = note.rpartition(" — replaced by ")
-        return f"{reason} — " + translate(language, REPLACED_BY).replace("{number}", number)
-    if event == "handed_over" and note == "asked for at the kiosk":
-        return translate(language, AT_THE_KIOSK)
-    return note
+def event_note(language: str, event: ChequeEventOut) -> str:
+    """A history line's note: the other cheque of a void and reissue, the kiosk a handover was asked for at, and
+    the staff's own words as typed."""
+    said = []
+    if event.other_cheque:
+        said.append(translate(language, REPLACED_BY if event.event == "voided" else REPLACES).replace(
+            "{number}", event.other_cheque))
+    if event.kiosk and event.event in ("handed_over", "requested"):
+        said.append(translate(language, AT_THE_KIOSK).replace("{kiosk}", event.kiosk))
+    return " — ".join([event.note, *said] if event.note else said)
 
 
 # Badge colours as elsewhere in the panel: green in somebody's hands, amber something to do, red gone wrong.
@@ -84,7 +85,7 @@ async def showing(session, request: web.Request, who: StaffIdentity) -> dict:
         "shows_amounts": cheques.shows_amounts(who), "status_labels": STATUS_LABELS,
         "status_badges": STATUS_BADGES, "run_labels": RUN_STATE_LABELS, "run_badges": RUN_BADGES,
         "proof_labels": PROOF_LABELS, "event_labels": EVENT_LABELS,
-        "event_note": lambda event: event_note(language, event.event, event.note),
+        "event_note": lambda event: event_note(language, event),
     }
 
 

@@ -157,7 +157,8 @@ async def test_a_full_run_from_import_to_the_distribution_sheet(payroll: Payroll
     assert replacement["replaces_id"] == gaelle["id"] and replacement["amount"] == 110010
     voided = await payroll.get(f"/api/cheques/{gaelle['id']}", "admin")
     assert voided["status"] == "voided" and voided["replaced_by_id"] == replacement["id"]
-    assert "60004" in voided["events"][-1]["note"] and "50004" in replacement["events"][-1]["note"]
+    assert [(e["event"], e["note"], e["other_cheque"]) for e in (voided["events"][-1], replacement["events"][-1])] == [
+        ("voided", "Perdu par l'employée", "60004"), ("reissued", "", "50004")]
     await payroll.post(f"/api/cheques/{gaelle['id']}/hand-over", "admin", {"signature_png": b64(signature_png())},
                        409)
 

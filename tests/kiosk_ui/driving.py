@@ -20,6 +20,7 @@ PORTRAIT = (800, 1280)
 ORIENTATION = os.environ.get("ACCUEIL_TEST_ORIENTATION", "landscape")
 configure_kivy(fullscreen=False, size=PORTRAIT if ORIENTATION == "portrait" else LANDSCAPE)
 
+from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.tests.common import UnitTestTouch  # noqa: E402
@@ -52,8 +53,14 @@ async def next_frames(count: int = 2) -> None:
 
 
 async def tap(widget) -> None:
-    """A real touch at the widget's centre, through the window, once the widget is where it is drawn."""
+    """A real touch at the widget's centre, through the window, once the widget is where it is drawn — and once
+    the screens have stopped fading into each other, since Kivy's ScreenManager ignores touches meanwhile."""
     await next_frames()
+    manager = App.get_running_app().root
+    for _ in range(200):
+        if manager is None or not manager.transition.is_active:
+            break
+        await asyncio.sleep(0.01)
     x, y = widget.to_window(*widget.center)
     touch = UnitTestTouch(x, y)
     touch.touch_down()

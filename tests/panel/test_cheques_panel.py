@@ -342,8 +342,10 @@ async def test_the_exceptions_each_with_their_form_and_in_the_history(backend: B
     assert (replacement.status, replacement.amount, replacement.run_id) == (ChequeStatus.AT_DESK, 98765, run_id)
     page = await page_of(backend, location)
     assert f'href="/panel/cheques/{eric.id}"' in page and "Reissued" in page
+    assert f"replaces cheque {eric.number}" in page
     page = await page_of(backend, f"/panel/cheques/{eric.id}")
-    assert "Perdu dans le stationnement" in page and f'href="/panel/cheques/{replacement.id}"' in page
+    assert "Perdu dans le stationnement — replaced by cheque 500199" in page
+    assert f'href="/panel/cheques/{replacement.id}"' in page
 
     # Arrived after the rest, then returned to the payroll company.
     async with backend.database.write() as session:

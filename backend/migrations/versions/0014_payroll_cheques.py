@@ -110,6 +110,7 @@ def upgrade() -> None:
     sa.Column('staff_member_id', sa.Integer(), nullable=True),
     sa.Column('kiosk_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.String(length=1000), nullable=False),
+    sa.Column('other_cheque', sa.String(length=40), nullable=False),
     sa.ForeignKeyConstraint(['cheque_id'], ['cheque.id'], name=op.f('fk_cheque_event_cheque_id_cheque'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['kiosk_id'], ['kiosk_device.id'], name=op.f('fk_cheque_event_kiosk_id_kiosk_device'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['staff_member_id'], ['staff_member.id'], name=op.f('fk_cheque_event_staff_member_id_staff_member'), ondelete='SET NULL'),
