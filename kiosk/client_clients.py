@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-from shared.api import ClientIdentified, ClientIdentifyRequest, ContactChangeOut, ContactUpdateRequest
+from shared.api_clients import ClientIdentified, ClientIdentifyRequest, ContactChangeOut, ContactUpdateRequest
 
 log = logging.getLogger(__name__)
 

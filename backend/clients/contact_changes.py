@@ -21,7 +21,8 @@ from backend.core.errors import Conflict, InvalidInput, NotFound
 from backend.core.identity import KioskIdentity, StaffIdentity
 from backend.kiosks.models import KioskDevice
 from backend.organisation.models import Site
-from shared.api import ContactUpdateRequest, FieldProblem
+from shared.api import FieldProblem
+from shared.api_clients import ContactUpdateRequest
 from shared.enums import ClientStatus
 
 # What a client may change about themselves at the kiosk, in the order a record shows them.

@@ -25,7 +25,8 @@ from backend.core.errors import InvalidInput
 from backend.core.identity import KioskIdentity, new_token, token_hash
 from backend.core.periodic import repeating
 from backend.organisation.models import Site
-from shared.api import ClientIdentifyRequest, FieldProblem
+from shared.api import FieldProblem
+from shared.api_clients import ClientIdentifyRequest
 from shared.enums import ClientStatus
 from shared.fields import FieldError, normalise_phone
 

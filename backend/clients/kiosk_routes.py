@@ -14,9 +14,8 @@ from backend.core.events import Audience
 from backend.core.identity import KioskIdentity
 from backend.kiosks import idempotency
 from backend.web import body, database, hub, now
-from shared.api import (
-    ClientIdentified, ClientIdentifyRequest, ContactChangeOut, ContactUpdateRequest, Problem,
-)
+from shared.api import Problem
+from shared.api_clients import ClientIdentified, ClientIdentifyRequest, ContactChangeOut, ContactUpdateRequest
 from shared.fields import shown_number
 
 routes = Endpoints()

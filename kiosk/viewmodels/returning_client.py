@@ -14,7 +14,7 @@ from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, Optio
 
 from kiosk.client import BackendClient, BackendRefused, BackendUnavailable
 from kiosk.viewmodels.questions import VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE, Question, date_from_digits
-from shared.api import ClientIdentified, ContactUpdateRequest
+from shared.api_clients import ClientIdentified, ContactUpdateRequest
 from shared.enums import FieldKind
 from shared.fields import FieldError, normalise_email, normalise_phone, shown_number
 from shared.i18n import N_

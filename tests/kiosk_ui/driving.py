@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -106,3 +107,19 @@ async def running_kiosk(base_url: str, token: str | None, data_dir: Path, **over
         app.stop()
         await task
         await app.shutdown()
+
+
+async def run_portrait(script: Path, backend, folder: Path, *args: str) -> None:
+    """Runs a portrait kiosk script in a process of its own (Kivy's window is set up once per process) beside
+    the test's backend, and fails with the end of its output if the script does."""
+    base_url = str(backend.client.make_url("")).rstrip("/")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), base_url, backend.world.tokens["kiosk_a"], str(folder), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    finally:
+        if process.returncode is None:  # timed out: leave no kiosk window behind
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, output.decode()[-4000:]

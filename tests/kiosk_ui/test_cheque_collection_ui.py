@@ -3,9 +3,7 @@ the cheques ready, a signature drawn with a finger, the desk told; three wrong P
 connection; and a portrait screen."""
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -18,7 +16,9 @@ from tests.backend.conftest import Backend, next_event
 from tests.kiosk.cheque_setup import COMPANY, PIN, ready_cheques
 from tests.kiosk.paying import free_port
 from tests.kiosk_ui.cheque_driving import draw_signature, identify, type_keys
-from tests.kiosk_ui.driving import running_kiosk, screen, screenshot, settle, tap, top_bar_buttons, wait_for
+from tests.kiosk_ui.driving import (
+    run_portrait, running_kiosk, screen, screenshot, settle, tap, top_bar_buttons, wait_for,
+)
 
 PORTRAIT_SCRIPT = Path(__file__).with_name("portrait_cheques.py")
 
@@ -228,17 +228,7 @@ async def test_without_the_backend_the_kiosk_says_so_and_offers_the_way_back(bac
 
 async def test_collecting_in_portrait(backend: Backend, tmp_path: Path):
     await ready_cheques(backend, number="E4004", given_name="Léa", cheques=2)
-    base_url = str(backend.client.make_url("")).rstrip("/")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PORTRAIT_SCRIPT), base_url, backend.world.tokens["kiosk_a"], str(tmp_path / "kiosk"),
-        "E4004", PIN, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    finally:
-        if process.returncode is None:  # timed out: leave no kiosk window behind
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, output.decode()[-4000:]
+    await run_portrait(PORTRAIT_SCRIPT, backend, tmp_path / "kiosk", "E4004", PIN)
     async with backend.database.read() as session:
         statuses = list(await session.scalars(select(Cheque.status).order_by(Cheque.id)))
     assert statuses == ["requested", "requested"]

@@ -3,8 +3,6 @@ birth in French, by phone in English with an email change for a clerk, a wrong d
 (the question is left out), everything forgotten for the next visitor, and the screens in portrait."""
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +11,9 @@ from backend.appkeys import DATABASE, HUB
 from backend.visits.models import Visit
 from tests.backend.conftest import build_world
 from tests.kiosk.returning import HELENE, MARC, client_record, contact_changes, seed_client
-from tests.kiosk_ui.driving import running_kiosk, screen, screenshot, settle, tap, top_bar_buttons, wait_for
+from tests.kiosk_ui.driving import (
+    run_portrait, running_kiosk, screen, screenshot, settle, tap, top_bar_buttons, wait_for,
+)
 from tests.kiosk_ui.test_offline import StoppableBackend
 
 PORTRAIT_SCRIPT = Path(__file__).with_name("portrait_returning.py")
@@ -296,14 +296,4 @@ async def test_without_the_backend_the_check_in_goes_on_without_the_question(set
 
 async def test_the_screens_in_portrait(backend, tmp_path: Path):
     await seed_client(backend)
-    base_url = str(backend.client.make_url("")).rstrip("/")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, str(PORTRAIT_SCRIPT), base_url, backend.world.tokens["kiosk_a"], str(tmp_path / "kiosk"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    try:
-        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    finally:
-        if process.returncode is None:  # timed out: leave no kiosk window behind
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, output.decode()[-4000:]
+    await run_portrait(PORTRAIT_SCRIPT, backend, tmp_path / "kiosk")
