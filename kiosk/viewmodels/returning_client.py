@@ -28,8 +28,10 @@ CONTACT_FIELDS = ("phone", "email", "address", "city", "postal_code")
 LABELS = {"phone": N_("Phone"), "email": N_("Email"), "address": N_("Street address"), "city": N_("City"),
           "postal_code": N_("Postal code")}
 EDIT_LIMITS = {"phone": 20, "email": 254, "address": 120, "city": 60, "postal_code": 10}
-# A custom question the identification already answered: the site's date-of-birth field.
-BIRTH_DATE_KEY = "date_of_birth"
+# The site's own questions a client found on file has answered, by key, with the kind they must have: their date
+# of birth, and whether this is their first visit (it is not: they have a file).
+BIRTH_DATE_KEY, FIRST_VISIT_KEY = "date_of_birth", "first_visit"
+ANSWERED_KINDS = {BIRTH_DATE_KEY: FieldKind.DATE, FIRST_VISIT_KEY: FieldKind.YES_NO}
 
 NOT_FOUND = N_("We could not find a file with these details. Check them and try again, or continue without "
                "your file.")
@@ -264,10 +266,11 @@ class ReturningClient(EventDispatcher):
             VISITOR_PHONE: self.current("phone"),
             VISITOR_EMAIL: self.current("email"),
             BIRTH_DATE_KEY: self.birth_digits,
+            FIRST_VISIT_KEY: False,
         }
         asked = {q.key: q for q in questions}
-        return {key: value for key, value in answers.items() if key in asked and value
-                and (key != BIRTH_DATE_KEY or asked[key].kind is FieldKind.DATE)}
+        return {key: value for key, value in answers.items() if key in asked and (value or value is False)
+                and asked[key].kind is ANSWERED_KINDS.get(key, asked[key].kind)}
 
     def forget(self) -> None:
         """Everything about the visitor: what they typed, their file, their changes."""

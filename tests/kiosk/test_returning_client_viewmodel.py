@@ -312,11 +312,10 @@ async def test_the_check_in_skips_what_the_file_says_and_links_the_visit(
     flow.choose_visitor_type(backend.world.visitor_types["patient"])
     flow.use_client_file(returning.known_answers(flow.questions), returning.identified.client_token)
 
-    assert set(flow.known) == {VISITOR_NAME, VISITOR_PHONE, VISITOR_EMAIL, "date_of_birth"}
+    assert set(flow.known) == {VISITOR_NAME, VISITOR_PHONE, VISITOR_EMAIL, "date_of_birth", "first_visit"}
     assert flow.question.key == "phone"  # the patient type's own questions only
     assert not flow.previous_question()  # nothing asked before it: the app goes back to the file
-    for key, raw in (("phone", ""), ("email", ""), ("first_visit", False), ("reason", "appointment"),
-                     ("note", "")):
+    for key, raw in (("phone", ""), ("email", ""), ("reason", "appointment"), ("note", "")):
         assert flow.question.key == key
         flow.answer(key, raw)
         assert flow.next_question()
@@ -332,6 +331,7 @@ async def test_the_check_in_skips_what_the_file_says_and_links_the_visit(
     assert (visit.client_id, visit.visitor_name) == (client_id, "Hélène Côté")
     assert (visit.visitor_phone, visit.visitor_email) == ("+15145550123", "helene.cote@example.org")
     assert visit.custom_fields["date_of_birth"] == "1961-04-12"
+    assert visit.custom_fields["first_visit"] is False  # they have a file: not asked
 
 
 async def test_the_visit_has_the_details_the_visitor_just_gave(

@@ -80,9 +80,7 @@ async def test_found_by_file_number_in_french_then_the_check_in_knows_who_came(k
     await tap(question.ids.next_inline)
     await tap(question.ids.next_inline)
     await settle()
-    await tap(next(t for t in question.ids.choices.children if t.title == "Non"))
-    await settle()
-    await tap(next(t for t in question.ids.choices.children if t.title == "Rendez-vous"))
+    await tap(next(t for t in question.ids.choices.children if t.title == "Rendez-vous"))  # not "first visit?"
     await settle()
     await tap(question.ids.next_inline)
     await arrive(app, "review")
@@ -97,6 +95,7 @@ async def test_found_by_file_number_in_french_then_the_check_in_knows_who_came(k
         visit = (await session.scalars(select(Visit))).one()
     assert (visit.client_id, visit.visitor_name, visit.visitor_phone) == (client_id, "Hélène Côté", "+15145550123")
     assert visit.custom_fields["date_of_birth"] == "1961-04-12"
+    assert visit.custom_fields["first_visit"] is False
 
 
 async def test_found_by_phone_in_english_an_email_change_waits_for_a_clerk(kiosk, backend):
