@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.models import AuditEvent
@@ -24,6 +26,19 @@ def record(
         at=at, actor_type=actor_type, actor_id=actor_id, action=action,
         object_type=object_type, object_id=None if object_id is None else str(object_id), details=details,
     ))
+
+
+async def wait_after_failures(session: AsyncSession, actor: tuple[str, int | None], failures: Iterable[str],
+                              at: dt.datetime, *, limit: int, window: dt.timedelta) -> int | None:
+    """Seconds `actor` must wait, having failed `limit` times (audit actions `failures`) within `window`; None
+    when it may go on. Counted in the audit trail, so a restart or another backend instance sees the same count."""
+    actor_type, actor_id = actor
+    count, oldest = (await session.execute(select(func.count(), func.min(AuditEvent.at)).where(
+        AuditEvent.action.in_(list(failures)), AuditEvent.actor_type == actor_type, AuditEvent.actor_id == actor_id,
+        AuditEvent.at > at - window))).one()
+    if count < limit or oldest is None:
+        return None
+    return max(1, math.ceil((oldest + window - at).total_seconds()))
 
 
 async def search(session: AsyncSession, *, action: str = "", object_id: str = "", limit: int = 200) -> list[AuditEvent]:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit.service import record
+from backend.audit.service import record, wait_after_failures
 from backend.cheques import news, signatures
 from backend.cheques.employees import count_failure, display_name, forget_collection, pin_matches
 from backend.cheques.models import Cheque, Employee, PayrollRun
 from backend.cheques.service import move
 from backend.cheques.states import COLLECTABLE, PAYROLL_KEEPERS, ChequeStatus
 from backend.cheques.wording import REQUEST_BODY, REQUEST_SUBJECT, Words
-from backend.core.errors import ApiError, Conflict, InvalidInput, Locked, Unauthorized
+from backend.core.errors import ApiError, Conflict, InvalidInput, Locked, TooManyRequests, Unauthorized
 from backend.core.events import Audience
 from backend.core.identity import KioskIdentity
 from backend.documents.storage import DocumentStore
@@ -34,6 +34,9 @@ from shared.api_cheques import (
 from shared.enums import Role
 
 TOKEN_LIFETIME = dt.timedelta(minutes=10)
+# Per kiosk, on top of each employee's lock: one kiosk trying many employee numbers is stopped too.
+KIOSK_FAILURE_LIMIT, KIOSK_FAILURE_WINDOW = 10, dt.timedelta(minutes=10)
+WRONG_PIN, REFUSED = "employee.kiosk_pin_wrong", "employee.kiosk_refused"
 WRONG = "The employee number or PIN is wrong."
 LOCKED = ("Too many wrong PINs: collecting cheques at the kiosk is locked for this employee. "
           "Ask at the front desk.")
@@ -54,17 +57,21 @@ def _token_hash(token: str) -> str:
 
 async def identify(session: AsyncSession, kiosk: KioskIdentity, data: EmployeeIdentifyRequest,
                    at: dt.datetime) -> Identified:
+    if await wait_after_failures(session, kiosk.audit_actor, (WRONG_PIN, REFUSED), at, limit=KIOSK_FAILURE_LIMIT,
+                                 window=KIOSK_FAILURE_WINDOW) is not None:
+        return Identified(failure=TooManyRequests("Too many failed identifications at this kiosk; wait a few "
+                                                  "minutes."))
     employee = await session.scalar(select(Employee).where(
         Employee.site_id == kiosk.site_id, Employee.number == data.employee_number.strip()).with_for_update())
     if employee is not None and employee.kiosk_locked_at is not None:
-        record(session, kiosk.audit_actor, "employee.kiosk_refused", "employee", employee.id, at, reason="locked")
+        record(session, kiosk.audit_actor, REFUSED, "employee", employee.id, at, reason="locked")
         return Identified(failure=Locked(LOCKED))
     if not pin_matches(employee, data.pin):
         if employee is None:
-            record(session, kiosk.audit_actor, "employee.kiosk_pin_wrong", "employee", None, at, reason="unknown")
+            record(session, kiosk.audit_actor, WRONG_PIN, "employee", None, at, reason="unknown")
             return Identified(failure=Unauthorized(WRONG))
         locked = count_failure(employee, at)
-        record(session, kiosk.audit_actor, "employee.kiosk_pin_wrong", "employee", employee.id, at,
+        record(session, kiosk.audit_actor, WRONG_PIN, "employee", employee.id, at,
                failures=employee.pin_failures)
         if locked:
             forget_collection(employee)

@@ -8,7 +8,6 @@ instances share it, and it survives restarts.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -17,8 +16,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.appkeys import CLOCK, DATABASE
-from backend.audit.models import AuditEvent
-from backend.audit.service import record
+from backend.audit.service import record, wait_after_failures
 from backend.clients.kiosk_models import ClientKioskPass
 from backend.clients.models import Client
 from backend.core.errors import InvalidInput
@@ -105,28 +103,14 @@ def _checked(data: ClientIdentifyRequest, country: str, today: dt.date) -> tuple
     return ("number" if number else "phone"), value
 
 
-async def _failures(session: AsyncSession, kiosk_id: int, at: dt.datetime) -> tuple[int, dt.datetime | None]:
-    count, oldest = (await session.execute(select(func.count(), func.min(AuditEvent.at)).where(
-        AuditEvent.action == FAILED, AuditEvent.actor_type == "kiosk", AuditEvent.actor_id == kiosk_id,
-        AuditEvent.at > at - FAILURE_WINDOW))).one()
-    return count, oldest
-
-
-async def retry_after(session: AsyncSession, kiosk: KioskIdentity, at: dt.datetime) -> int | None:
-    """Seconds this kiosk must wait before identifying anyone, or None when it may."""
-    count, oldest = await _failures(session, kiosk.kiosk_id, at)
-    if count < FAILURE_LIMIT or oldest is None:
-        return None
-    return max(1, math.ceil((oldest + FAILURE_WINDOW - at).total_seconds()))
-
-
 async def identify(session: AsyncSession, kiosk: KioskIdentity, data: ClientIdentifyRequest,
                    at: dt.datetime) -> Identified | None:
     """The client these details name, with a new pass for this kiosk; None when none matches (the failure is
     counted: the caller commits it, then answers NOT_FOUND); TooManyFailures when this kiosk must wait."""
     site = await session.get(Site, kiosk.site_id)
     by, value = _checked(data, site.country, at.date())
-    wait = await retry_after(session, kiosk, at)
+    wait = await wait_after_failures(session, kiosk.audit_actor, (FAILED,), at, limit=FAILURE_LIMIT,
+                                     window=FAILURE_WINDOW)
     if wait is not None:
         raise TooManyFailures(wait)
     query = select(Client).where(Client.site_id == site.id, Client.status == ClientStatus.ACTIVE,
