@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.client import BackendClient
 from kiosk.outbox import Outbox
+from shared.api import KioskConfig
 from tests.backend.conftest import Backend, backend  # noqa: F401  (pytest registers imported fixtures)
 from tests.payments.conftest import Till, till, till_overrides  # noqa: F401  (the backend with the Stripe emulator)
 
@@ -34,3 +35,19 @@ async def kiosk(backend: Backend, outbox: Outbox) -> AsyncIterator[BackendClient
     await client.start()
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def config(kiosk: BackendClient) -> KioskConfig:
+    return await kiosk.config()
+
+
+@pytest.fixture
+def flow(config: KioskConfig):
+    """A check-in flow with the site's configuration."""
+    # Imported here, not above: the test modules set Kivy's environment before anything imports it.
+    from kiosk.viewmodels.checkin import CheckInFlow
+
+    flow = CheckInFlow()
+    flow.config = config
+    return flow

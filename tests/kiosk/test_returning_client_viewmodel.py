@@ -25,25 +25,12 @@ from kiosk.outbox import Outbox  # noqa: E402
 from kiosk.viewmodels.checkin import CheckInFlow  # noqa: E402
 from kiosk.viewmodels.questions import VISITOR_EMAIL, VISITOR_NAME, VISITOR_PHONE  # noqa: E402
 from kiosk.viewmodels.returning_client import ReturningClient  # noqa: E402
-from shared.api import KioskConfig  # noqa: E402
 from shared.api_clients import ContactUpdateRequest  # noqa: E402
 from shared.i18n import translate  # noqa: E402
 from tests.backend.conftest import Backend  # noqa: E402
 from tests.kiosk.returning import MARC, client_record, contact_changes, seed_client  # noqa: E402
 
 TODAY = dt.date(2026, 11, 30)
-
-
-@pytest.fixture
-async def config(kiosk: BackendClient) -> KioskConfig:
-    return await kiosk.config()
-
-
-@pytest.fixture
-def flow(config: KioskConfig) -> CheckInFlow:
-    flow = CheckInFlow()
-    flow.config = config
-    return flow
 
 
 @pytest.fixture

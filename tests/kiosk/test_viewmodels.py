@@ -76,18 +76,6 @@ def backend_url(backend: Backend) -> str:
 
 
 @pytest.fixture
-async def config(kiosk: BackendClient) -> KioskConfig:
-    return await kiosk.config()
-
-
-@pytest.fixture
-def flow(config: KioskConfig) -> CheckInFlow:
-    flow = CheckInFlow()
-    flow.config = config
-    return flow
-
-
-@pytest.fixture
 async def offline_client(tmp_path: Path, backend: Backend) -> AsyncIterator[BackendClient]:
     """kiosk_a's client, but the backend's address is a closed port; its own outbox in tmp_path."""
     box = Outbox(tmp_path / "offline" / "outbox.sqlite3")
