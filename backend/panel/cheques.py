@@ -44,7 +44,7 @@ def event_note(language: str, event: ChequeEventOut) -> str:
     if event.other_cheque:
         said.append(translate(language, REPLACED_BY if event.event == "voided" else REPLACES).replace(
             "{number}", event.other_cheque))
-    if event.kiosk and event.event in ("handed_over", "requested"):
+    if event.kiosk and event.event == "handed_over":  # on the request's own line, "by" names the kiosk
         said.append(translate(language, AT_THE_KIOSK).replace("{kiosk}", event.kiosk))
     return " — ".join([event.note, *said] if event.note else said)
 
